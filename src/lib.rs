@@ -5,3 +5,6 @@
 #![forbid(unsafe_code)]
 
 pub mod error;
+pub mod keys;
+pub mod secret;
+pub mod sops;

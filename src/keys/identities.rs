@@ -1,0 +1,277 @@
+//! Finding the user's age identities exactly where sops looks for them.
+//!
+//! All sources are combined, as in sops: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`,
+//! `~/.ssh/id_rsa`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, then
+//! `<config dir>/sops/age/keys.txt`. A broken source is reported but does not stop the others.
+//! Key material is read into zeroizing buffers and never appears in a message.
+
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use zeroize::Zeroizing;
+
+/// An identity that can unwrap a data key, boxed for dynamic use.
+pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// The identities found, plus what was looked at, for error messages.
+#[derive(Default)]
+pub struct Identities {
+    identities: Vec<BoxedIdentity>,
+    /// Where identities were looked for but none were found.
+    pub looked_in: Vec<String>,
+    /// Sources that exist but could not be used, with the reason.
+    pub problems: Vec<String>,
+    /// `SOPS_AGE_KEY_CMD`, run only if the other identities do not decrypt a key.
+    key_cmd: Option<String>,
+}
+
+impl std::fmt::Debug for Identities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identities")
+            .field("count", &self.identities.len())
+            .field("looked_in", &self.looked_in)
+            .field("problems", &self.problems)
+            .finish()
+    }
+}
+
+/// The sops user config directory (`$XDG_CONFIG_HOME`, `~/.config`; on macOS
+/// `~/Library/Application Support` when `XDG_CONFIG_HOME` is unset; `%AppData%` on Windows).
+pub fn user_config_dir() -> Option<PathBuf> {
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x));
+    }
+    if cfg!(windows) {
+        return std::env::var_os("APPDATA").map(PathBuf::from);
+    }
+    let home = home_dir()?;
+    Some(if cfg!(target_os = "macos") {
+        home.join("Library/Application Support")
+    } else {
+        home.join(".config")
+    })
+}
+
+/// The user's home directory.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+impl Identities {
+    /// Loads every source sops would load.
+    pub fn discover() -> Self {
+        let mut ids = Self::default();
+        ids.load_ssh_sources();
+        match std::env::var("SOPS_AGE_KEY") {
+            Ok(text) => ids.load_text("SOPS_AGE_KEY", Zeroizing::new(text)),
+            Err(_) => ids.looked_in.push("SOPS_AGE_KEY".into()),
+        }
+        match std::env::var_os("SOPS_AGE_KEY_FILE") {
+            Some(path) => ids.load_file("SOPS_AGE_KEY_FILE", Path::new(&path), true),
+            None => ids.looked_in.push("SOPS_AGE_KEY_FILE".into()),
+        }
+        match std::env::var("SOPS_AGE_KEY_CMD") {
+            Ok(cmd) if !cmd.trim().is_empty() => ids.key_cmd = Some(cmd),
+            _ => ids.looked_in.push("SOPS_AGE_KEY_CMD".into()),
+        }
+        match user_config_dir() {
+            Some(dir) => {
+                let path = dir.join("sops").join("age").join("keys.txt");
+                ids.load_file(&path.display().to_string(), &path, false);
+            }
+            None => ids
+                .problems
+                .push("the user config directory could not be determined".into()),
+        }
+        ids
+    }
+
+    /// Identities from explicit text (tests and `SOPS_AGE_KEY`-like uses).
+    pub fn from_text(label: &str, text: &str) -> Self {
+        let mut ids = Self::default();
+        ids.load_text(label, Zeroizing::new(text.to_owned()));
+        ids
+    }
+
+    /// Whether nothing was found and there is no command to run.
+    pub fn is_empty(&self) -> bool {
+        self.identities.is_empty() && self.key_cmd.is_none()
+    }
+
+    /// The loaded identities.
+    pub fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
+        self.identities
+            .iter()
+            .map(|i| i.as_ref() as &dyn age::Identity)
+    }
+
+    /// Runs `SOPS_AGE_KEY_CMD` (once per recipient, with `SOPS_AGE_RECIPIENT` set as sops 3.12
+    /// does) and returns the identities it prints.
+    pub fn from_key_cmd(&mut self, recipient: &str) -> Vec<BoxedIdentity> {
+        let Some(cmd) = self.key_cmd.clone() else {
+            return Vec::new();
+        };
+        let Some(args) = shlex::split(&cmd).filter(|a| !a.is_empty()) else {
+            self.problems
+                .push("SOPS_AGE_KEY_CMD could not be split into a command line".into());
+            self.key_cmd = None;
+            return Vec::new();
+        };
+        let output = Command::new(&args[0])
+            .args(&args[1..])
+            .env("SOPS_AGE_RECIPIENT", recipient)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output();
+        match output {
+            Ok(out) if out.status.success() => {
+                let text = Zeroizing::new(String::from_utf8_lossy(&out.stdout).into_owned());
+                let mut stdout = out.stdout;
+                zeroize::Zeroize::zeroize(&mut stdout);
+                let mut found = Self::default();
+                found.load_text("SOPS_AGE_KEY_CMD", text);
+                self.problems.append(&mut found.problems);
+                found.identities
+            }
+            Ok(out) => {
+                self.problems.push(format!(
+                    "SOPS_AGE_KEY_CMD `{}` exited with {}",
+                    args[0], out.status
+                ));
+                Vec::new()
+            }
+            Err(e) => {
+                self.problems.push(format!(
+                    "SOPS_AGE_KEY_CMD `{}` could not be run: {e}",
+                    args[0]
+                ));
+                self.key_cmd = None;
+                Vec::new()
+            }
+        }
+    }
+
+    fn load_ssh_sources(&mut self) {
+        match std::env::var_os("SOPS_AGE_SSH_PRIVATE_KEY_FILE") {
+            Some(path) => self.load_ssh(Path::new(&path), "SOPS_AGE_SSH_PRIVATE_KEY_FILE"),
+            None => self.looked_in.push("SOPS_AGE_SSH_PRIVATE_KEY_FILE".into()),
+        }
+        if let Some(home) = home_dir() {
+            for name in ["id_ed25519", "id_rsa"] {
+                let path = home.join(".ssh").join(name);
+                if path.exists() {
+                    self.load_ssh(&path, &path.display().to_string());
+                } else {
+                    self.looked_in.push(path.display().to_string());
+                }
+            }
+        }
+    }
+
+    fn load_ssh(&mut self, path: &Path, label: &str) {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => Zeroizing::new(b),
+            Err(e) => {
+                self.problems
+                    .push(format!("{label} ({}): {e}", path.display()));
+                return;
+            }
+        };
+        let parsed = age::ssh::Identity::from_buffer(
+            BufReader::new(&bytes[..]),
+            Some(path.display().to_string()),
+        );
+        match parsed {
+            Ok(age::ssh::Identity::Unencrypted(key)) => {
+                self.identities
+                    .push(Box::new(age::ssh::Identity::Unencrypted(key)));
+            }
+            Ok(age::ssh::Identity::Encrypted(_)) => self.problems.push(format!(
+                "{label} ({}) is protected by a passphrase, and cfsecret runs unattended",
+                path.display()
+            )),
+            Ok(age::ssh::Identity::Unsupported(_)) => self.problems.push(format!(
+                "{label} ({}) is not an ssh-ed25519 or ssh-rsa key",
+                path.display()
+            )),
+            Err(e) => self
+                .problems
+                .push(format!("{label} ({}): {e}", path.display())),
+        }
+    }
+
+    fn load_file(&mut self, label: &str, path: &Path, must_exist: bool) {
+        match std::fs::read_to_string(path) {
+            Ok(text) => self.load_text(label, Zeroizing::new(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+                self.looked_in.push(label.to_owned());
+            }
+            Err(e) => self
+                .problems
+                .push(format!("{label} ({}): {e}", path.display())),
+        }
+    }
+
+    fn load_text(&mut self, label: &str, text: Zeroizing<String>) {
+        let head = text.trim_start();
+        if head.starts_with("age-encryption.org") || head.starts_with("-----BEGIN AGE") {
+            self.problems.push(format!(
+                "{label} holds a passphrase-encrypted identity file, and cfsecret runs unattended"
+            ));
+            return;
+        }
+        let mut plugins: BTreeMap<String, Vec<age::plugin::Identity>> = BTreeMap::new();
+        let mut count = 0;
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_end_matches('\r');
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with("AGE-SECRET-KEY-PQ-") {
+                self.problems.push(format!(
+                    "{label} line {}: post-quantum age identities are not supported by cfsecret",
+                    n + 1
+                ));
+            } else if line.starts_with("AGE-SECRET-KEY-1") {
+                match line.parse::<age::x25519::Identity>() {
+                    Ok(id) => {
+                        self.identities.push(Box::new(id));
+                        count += 1;
+                    }
+                    Err(_) => self
+                        .problems
+                        .push(format!("{label} line {}: not a valid age identity", n + 1)),
+                }
+            } else if line.starts_with("AGE-PLUGIN-") {
+                match line.parse::<age::plugin::Identity>() {
+                    Ok(id) => {
+                        plugins.entry(id.plugin().to_owned()).or_default().push(id);
+                        count += 1;
+                    }
+                    Err(_) => self.problems.push(format!(
+                        "{label} line {}: not a valid plugin identity",
+                        n + 1
+                    )),
+                }
+            } else {
+                self.problems
+                    .push(format!("{label} line {}: not an age identity", n + 1));
+            }
+        }
+        for (name, ids) in plugins {
+            match age::plugin::IdentityPluginV1::new(&name, &ids, age::NoCallbacks) {
+                Ok(plugin) => self.identities.push(Box::new(plugin)),
+                Err(_) => self.problems.push(format!(
+                    "{label} has identities for the age plugin `{name}`, but `age-plugin-{name}` is not on PATH"
+                )),
+            }
+        }
+        if count == 0 {
+            self.looked_in.push(label.to_owned());
+        }
+    }
+}

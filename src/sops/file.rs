@@ -1,0 +1,574 @@
+//! An encrypted SOPS file in memory: verified when opened, changed by splicing.
+//!
+//! [`SopsFile::open`] parses the text, recovers the data key, decrypts and authenticates every
+//! value and checks the MAC; anything wrong is an error and the file is never rewritten.
+//! [`SopsFile::set`] changes one value: the new ciphertext replaces the old value's bytes (or a
+//! new entry is inserted where sops would put it), the MAC is recomputed from the cached
+//! contributions, and `lastmodified` and `mac` are replaced — every other byte stays as it was.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::cipher::{self, DataKey};
+use super::datakey;
+use super::error::{SopsError, SopsErrorKind as K};
+use super::format::Format;
+use super::gotime::GoTime;
+use super::keypath::{KeyPath, Step};
+use super::metadata::{Metadata, MetadataError};
+use super::splice;
+use super::tree::{Document, Entry, Map, MapItem, Node, Scalar, SeqItem, Span};
+use super::value::Value;
+use super::walk;
+use crate::keys::identities::Identities;
+use crate::secret;
+
+/// A verified, decryptable SOPS file.
+pub struct SopsFile {
+    path: PathBuf,
+    format: Format,
+    src: String,
+    docs: Vec<Document>,
+    metadata: Metadata,
+    key: DataKey,
+}
+
+impl std::fmt::Debug for SopsFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SopsFile")
+            .field("path", &self.path)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of a [`SopsFile::set`].
+#[derive(Debug)]
+pub struct SetResult {
+    /// The new file text (`None` when the value was already there).
+    pub text: Option<String>,
+    /// Whether the key was added rather than replaced.
+    pub added: bool,
+}
+
+/// One hop of a route through the tree: an index into a map's or a list's items.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Hop(pub usize);
+
+/// Where a key path leads.
+pub(super) enum Located {
+    /// To an existing node.
+    Found(Vec<Hop>),
+    /// To a map that lacks the remaining keys.
+    Missing {
+        route: Vec<Hop>,
+        remaining: Vec<String>,
+    },
+}
+
+impl SopsFile {
+    /// Opens and verifies a file's text. `path` decides the format and names the file in errors.
+    pub fn open(path: &Path, src: String, ids: &mut Identities) -> Result<Self, SopsError> {
+        let err = |kind| SopsError::new(path, kind);
+        let format = Format::from_path(path).ok_or_else(|| err(K::UnknownFormat))?;
+        if src.trim().is_empty() {
+            return Err(err(K::Empty));
+        }
+        let mut docs = format
+            .parse(&src)
+            .map_err(|(line, col, message)| err(K::Syntax { line, col, message }))?;
+        if docs.is_empty() {
+            return Err(err(K::Empty));
+        }
+        let metadata = read_metadata(format, &docs[0]).map_err(|e| err(K::Metadata(e)))?;
+        let key = datakey::recover(&metadata.groups, metadata.threshold, ids)
+            .map_err(|e| err(K::DataKey(e)))?;
+        let computed =
+            walk::decrypt_and_mac(&mut docs, &key, &metadata.selection, format.metadata_test())
+                .map_err(|e| err(K::Value(e)))?;
+        if metadata.mac.is_empty() {
+            return Err(err(K::NoMac));
+        }
+        let stored = cipher::decrypt(&metadata.mac, &key, &metadata.lastmodified.format_rfc3339())
+            .map_err(|_| err(K::MacUndecryptable))?;
+        if !matches!(&stored, Value::Str(s) if *s == computed) {
+            return Err(err(K::MacMismatch));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            format,
+            src,
+            docs,
+            metadata,
+            key,
+        })
+    }
+
+    /// The file's format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The parsed metadata.
+    pub fn metadata(&self) -> &Metadata {
+        &self.metadata
+    }
+
+    /// Every age recipient the file is encrypted to (for rescue files).
+    pub fn age_recipients(&self) -> Vec<String> {
+        self.metadata
+            .groups
+            .iter()
+            .flat_map(|g| g.age.iter().map(|a| a.recipient.clone()))
+            .collect()
+    }
+
+    fn err(&self, kind: K) -> SopsError {
+        SopsError::new(&self.path, kind)
+    }
+
+    fn blocked(&self, kp: &KeyPath, (steps, found): (usize, &'static str)) -> SopsError {
+        let at = KeyPath::from_steps(kp.steps()[..steps].to_vec()).to_string();
+        self.err(K::PathBlocked {
+            path: kp.clone(),
+            at,
+            found,
+        })
+    }
+
+    fn check_path(&self, kp: &KeyPath) -> Result<(), SopsError> {
+        let Step::Key(first) = &kp.steps()[0] else {
+            return Err(self.err(K::NotAValue {
+                path: kp.clone(),
+                found: "a list position at the top level",
+            }));
+        };
+        if (self.format.metadata_test())(first) {
+            return Err(self.err(K::CannotEdit {
+                path: kp.clone(),
+                why: "that key holds sops's own metadata",
+            }));
+        }
+        if self.format == Format::Dotenv
+            && (kp.steps().len() != 1
+                || first.contains(['=', '\n'])
+                || first.starts_with('#')
+                || first.is_empty())
+        {
+            return Err(self.err(K::CannotEdit {
+                path: kp.clone(),
+                why: "a dotenv file holds single KEY=VALUE lines (no nesting, no `=` or newline in keys)",
+            }));
+        }
+        Ok(())
+    }
+
+    /// Reads one value (decrypted). Non-string values come back as their canonical text.
+    pub fn get(&self, kp: &KeyPath) -> Result<SecretString, SopsError> {
+        self.check_path(kp)?;
+        let route = match locate(&self.docs[0].root, kp, self.format) {
+            Ok(Located::Found(route)) => route,
+            Ok(Located::Missing { .. }) => return Err(self.err(K::KeyNotFound(kp.clone()))),
+            Err(blocked) => return Err(self.blocked(kp, blocked)),
+        };
+        let scalar = match node_at(&self.docs[0].root, &route) {
+            NodeRef::Node(Node::Scalar(s)) => s,
+            NodeRef::Node(n) => {
+                return Err(self.err(K::NotAValue {
+                    path: kp.clone(),
+                    found: n.kind(),
+                }));
+            }
+            NodeRef::Map(_) => {
+                return Err(self.err(K::NotAValue {
+                    path: kp.clone(),
+                    found: "a map",
+                }));
+            }
+        };
+        if scalar.value == Value::Null {
+            return Err(self.err(K::NotAValue {
+                path: kp.clone(),
+                found: "empty (null)",
+            }));
+        }
+        let keys = kp.keys();
+        let stack = self.comment_stack(&route, None);
+        let value = if self.metadata.selection.should_encrypt(&keys, &stack, false) {
+            let Value::Str(text) = &scalar.value else {
+                return Err(self.err(K::NotAValue {
+                    path: kp.clone(),
+                    found: "not encrypted",
+                }));
+            };
+            cipher::decrypt(text, &self.key, &walk::aad(&keys)).map_err(|e| {
+                self.err(K::Value(walk::WalkError {
+                    path: kp.to_string(),
+                    kind: walk::WalkErrorKind::Cipher(e),
+                }))
+            })?
+        } else {
+            scalar.value.clone()
+        };
+        match &value {
+            Value::Str(s) => Ok(secret::from_str(s)),
+            Value::Comment(_) => Err(self.err(K::NotAValue {
+                path: kp.clone(),
+                found: "a comment",
+            })),
+            other => Ok(secret::from_bytes(&other.to_bytes()).ok_or_else(|| {
+                self.err(K::NotAValue {
+                    path: kp.clone(),
+                    found: "binary data",
+                })
+            })?),
+        }
+    }
+
+    /// Stores `secret` (a string) at `kp`, returning the new file text. Nothing is written here.
+    pub fn set(
+        mut self,
+        kp: &KeyPath,
+        secret: &SecretString,
+        now: GoTime,
+    ) -> Result<SetResult, SopsError> {
+        self.check_path(kp)?;
+        if let Ok(current) = self.get(kp)
+            && secret::eq(&current, secret)
+        {
+            return Ok(SetResult {
+                text: None,
+                added: false,
+            });
+        }
+        let located =
+            locate(&self.docs[0].root, kp, self.format).map_err(|b| self.blocked(kp, b))?;
+        let keys = kp.keys();
+        let (route, remaining) = match located {
+            Located::Found(route) => {
+                if let NodeRef::Node(n @ (Node::Map(_) | Node::Seq(_))) =
+                    node_at(&self.docs[0].root, &route)
+                {
+                    return Err(self.err(K::NotAValue {
+                        path: kp.clone(),
+                        found: n.kind(),
+                    }));
+                }
+                (route, Vec::new())
+            }
+            Located::Missing { route, remaining } => {
+                if kp.steps()[kp.steps().len() - remaining.len()..]
+                    .iter()
+                    .any(|s| matches!(s, Step::Index(_)))
+                {
+                    return Err(self.err(K::KeyNotFound(kp.clone())));
+                }
+                (route, remaining)
+            }
+        };
+        let added = !remaining.is_empty();
+        let stack = self.comment_stack(&route, added.then_some(remaining.len()));
+        if !self.metadata.selection.should_encrypt(&keys, &stack, false) {
+            let (field, value) = self.metadata.selection.rule.field();
+            return Err(self.err(K::WouldBePlaintext {
+                path: kp.clone(),
+                rule: format!("{field}: {value}"),
+            }));
+        }
+        let plain = Value::Str(secret.expose_secret().to_owned());
+        let enc = cipher::encrypt(&plain, &self.key, &walk::aad(&keys));
+        let mac_bytes = plain.to_bytes();
+        let mut edits = Vec::new();
+        if added {
+            edits.push(
+                splice::insertion(
+                    self.format,
+                    &self.src,
+                    &self.docs[0].root,
+                    &route,
+                    &remaining,
+                    &enc,
+                )
+                .map_err(|why| {
+                    self.err(K::CannotEdit {
+                        path: kp.clone(),
+                        why,
+                    })
+                })?,
+            );
+            let parent = match node_at_mut(&mut self.docs[0].root, &route) {
+                NodeMut::Map(m) | NodeMut::Node(Node::Map(m)) => m,
+                NodeMut::Node(_) => unreachable!("locate stops at maps"),
+            };
+            let mut leaf = Scalar::new(Value::Str(enc.clone()), Span::default());
+            leaf.mac_bytes = Some(mac_bytes);
+            let mut node = Node::Scalar(leaf);
+            for k in remaining[1..].iter().rev() {
+                node = Node::Map(Map {
+                    items: vec![MapItem::Entry(Entry {
+                        key: k.clone(),
+                        key_span: Span::default(),
+                        value: node,
+                    })],
+                    ..Map::default()
+                });
+            }
+            parent.items.push(MapItem::Entry(Entry {
+                key: remaining[0].clone(),
+                key_span: Span::default(),
+                value: node,
+            }));
+        } else {
+            edits.push(
+                splice::replacement(self.format, &self.src, &self.docs[0].root, &route, &enc)
+                    .map_err(|why| {
+                        self.err(K::CannotEdit {
+                            path: kp.clone(),
+                            why,
+                        })
+                    })?,
+            );
+            if let NodeMut::Node(Node::Scalar(s)) = node_at_mut(&mut self.docs[0].root, &route) {
+                s.value = Value::Str(enc);
+                s.mac_bytes = Some(mac_bytes);
+            } else {
+                return Err(self.err(K::NotAValue {
+                    path: kp.clone(),
+                    found: "a map or a list",
+                }));
+            }
+        }
+        let mac = walk::remac(
+            &self.docs,
+            &self.metadata.selection,
+            self.format.metadata_test(),
+        );
+        let lastmodified = now.format_rfc3339();
+        let mac_enc = cipher::encrypt(&Value::Str(mac.to_string()), &self.key, &lastmodified);
+        edits.extend(splice::metadata_edits(
+            self.format,
+            &self.src,
+            &self.docs,
+            &lastmodified,
+            &mac_enc,
+            !self.metadata.rule_written,
+        ));
+        let text = splice::apply(&self.src, edits).map_err(|why| {
+            self.err(K::CannotEdit {
+                path: kp.clone(),
+                why,
+            })
+        })?;
+        Ok(SetResult {
+            text: Some(text),
+            added,
+        })
+    }
+
+    /// The comment stack sops's walk would hold at the end of `route` (and, for an insertion of
+    /// `new_levels` keys, inside the new maps).
+    fn comment_stack(&self, route: &[Hop], new_levels: Option<usize>) -> Vec<Vec<String>> {
+        if !self.metadata.selection.uses_comments() {
+            return Vec::new();
+        }
+        let is_meta = self.format.metadata_test();
+        let mut stack = Vec::new();
+        let mut cur = NodeRef::Map(&self.docs[0].root);
+        for hop in route {
+            let texts =
+                |before: Vec<&str>| before.into_iter().map(str::to_owned).collect::<Vec<_>>();
+            match cur {
+                NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => {
+                    stack.push(texts(comments_before_map(&m.items[..hop.0])));
+                    let MapItem::Entry(e) = &m.items[hop.0] else {
+                        break;
+                    };
+                    cur = NodeRef::Node(&e.value);
+                }
+                NodeRef::Node(Node::Seq(s)) => {
+                    stack.push(texts(comments_before_seq(&s.items[..hop.0])));
+                    let SeqItem::Node(n) = &s.items[hop.0] else {
+                        break;
+                    };
+                    cur = NodeRef::Node(n);
+                }
+                NodeRef::Node(Node::Scalar(_)) => break,
+            }
+        }
+        if let Some(levels) = new_levels {
+            if let NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) = cur {
+                let end = m
+                    .items
+                    .iter()
+                    .position(
+                        |i| matches!(i, MapItem::Entry(e) if route.is_empty() && is_meta(&e.key)),
+                    )
+                    .unwrap_or(m.items.len());
+                stack.push(
+                    comments_before_map(&m.items[..end])
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect(),
+                );
+            }
+            stack.extend(std::iter::repeat_n(Vec::new(), levels.saturating_sub(1)));
+        }
+        stack
+    }
+}
+
+fn comments_before_map(items: &[MapItem]) -> Vec<&str> {
+    let start = items
+        .iter()
+        .rposition(|i| matches!(i, MapItem::Entry(_)))
+        .map_or(0, |p| p + 1);
+    items[start..]
+        .iter()
+        .filter_map(|i| match i {
+            MapItem::Comment(c) => Some(c.text.as_str()),
+            MapItem::Entry(_) => None,
+        })
+        .collect()
+}
+
+fn comments_before_seq(items: &[SeqItem]) -> Vec<&str> {
+    let start = items
+        .iter()
+        .rposition(|i| matches!(i, SeqItem::Node(_)))
+        .map_or(0, |p| p + 1);
+    items[start..]
+        .iter()
+        .filter_map(|i| match i {
+            SeqItem::Comment(c) => Some(c.text.as_str()),
+            SeqItem::Node(_) => None,
+        })
+        .collect()
+}
+
+fn read_metadata(format: Format, doc: &Document) -> Result<Metadata, MetadataError> {
+    match format {
+        Format::Dotenv => {
+            let meta = super::dotenv::unflatten_metadata(&doc.root);
+            if meta.items.is_empty() {
+                return Err(MetadataError::Missing);
+            }
+            Metadata::from_map(&meta)
+        }
+        Format::Yaml | Format::Json => match doc.root.get("sops").map(|e| &e.value) {
+            Some(Node::Map(m)) => Metadata::from_map(m),
+            Some(_) => Err(MetadataError::Malformed("sops")),
+            None => Err(MetadataError::Missing),
+        },
+    }
+}
+
+/// A borrowed node, or the root map (which is not a `Node`).
+pub(super) enum NodeRef<'a> {
+    Map(&'a Map),
+    Node(&'a Node),
+}
+
+pub(super) enum NodeMut<'a> {
+    Map(&'a mut Map),
+    Node(&'a mut Node),
+}
+
+/// Follows a key path. `Err` says how many steps were followed and what stood in the way (a
+/// value or list where a map was needed, or the other way round).
+pub(super) fn locate(
+    root: &Map,
+    kp: &KeyPath,
+    format: Format,
+) -> Result<Located, (usize, &'static str)> {
+    let is_meta = format.metadata_test();
+    let mut route = Vec::new();
+    let mut cur = NodeRef::Map(root);
+    for (i, step) in kp.steps().iter().enumerate() {
+        match (cur, step) {
+            (NodeRef::Map(m) | NodeRef::Node(Node::Map(m)), Step::Key(k)) => {
+                let found = m.items.iter().position(|item| {
+                    matches!(item, MapItem::Entry(e) if e.key == *k && !(route.is_empty() && is_meta(&e.key)))
+                });
+                match found {
+                    Some(idx) => {
+                        route.push(Hop(idx));
+                        let MapItem::Entry(e) = &m.items[idx] else {
+                            unreachable!()
+                        };
+                        cur = NodeRef::Node(&e.value);
+                    }
+                    None => {
+                        let remaining = kp.steps()[i..]
+                            .iter()
+                            .map(|s| match s {
+                                Step::Key(k) => k.clone(),
+                                Step::Index(n) => n.to_string(),
+                            })
+                            .collect();
+                        return Ok(Located::Missing { route, remaining });
+                    }
+                }
+            }
+            (NodeRef::Node(Node::Seq(s)), Step::Index(n)) => {
+                let idx = s
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, item)| matches!(item, SeqItem::Node(_)))
+                    .nth(*n)
+                    .map(|(idx, _)| idx)
+                    .ok_or((i, "a list shorter than that"))?;
+                route.push(Hop(idx));
+                let SeqItem::Node(node) = &s.items[idx] else {
+                    unreachable!()
+                };
+                cur = NodeRef::Node(node);
+            }
+            (NodeRef::Map(_) | NodeRef::Node(Node::Map(_)), Step::Index(_)) => {
+                return Err((i, "a map, not a list"));
+            }
+            (NodeRef::Node(Node::Seq(_)), Step::Key(_)) => return Err((i, "a list, not a map")),
+            (NodeRef::Node(Node::Scalar(_)), _) => {
+                return Err((i, "a single value, with no keys below it"));
+            }
+        }
+    }
+    Ok(Located::Found(route))
+}
+
+pub(super) fn node_at<'a>(root: &'a Map, route: &[Hop]) -> NodeRef<'a> {
+    let mut cur = NodeRef::Map(root);
+    for hop in route {
+        cur = match cur {
+            NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => match &m.items[hop.0] {
+                MapItem::Entry(e) => NodeRef::Node(&e.value),
+                MapItem::Comment(_) => unreachable!("routes point at entries"),
+            },
+            NodeRef::Node(Node::Seq(s)) => match &s.items[hop.0] {
+                SeqItem::Node(n) => NodeRef::Node(n),
+                SeqItem::Comment(_) => unreachable!("routes point at nodes"),
+            },
+            NodeRef::Node(Node::Scalar(_)) => unreachable!("routes end at scalars"),
+        };
+    }
+    cur
+}
+
+fn node_at_mut<'a>(root: &'a mut Map, route: &[Hop]) -> NodeMut<'a> {
+    let mut cur = NodeMut::Map(root);
+    for hop in route {
+        cur = match cur {
+            NodeMut::Map(m) | NodeMut::Node(Node::Map(m)) => match &mut m.items[hop.0] {
+                MapItem::Entry(e) => NodeMut::Node(&mut e.value),
+                MapItem::Comment(_) => unreachable!("routes point at entries"),
+            },
+            NodeMut::Node(Node::Seq(s)) => match &mut s.items[hop.0] {
+                SeqItem::Node(n) => NodeMut::Node(n),
+                SeqItem::Comment(_) => unreachable!("routes point at nodes"),
+            },
+            NodeMut::Node(Node::Scalar(_)) => unreachable!("routes end at scalars"),
+        };
+    }
+    cur
+}

@@ -1,0 +1,229 @@
+//! The `sops` metadata block: what cfsecret needs from it, read from the parsed tree.
+//!
+//! Only what is needed is interpreted (age key entries, the threshold, `lastmodified`, `mac`, the
+//! selection rule, `version`). Everything else — pgp, kms, vault entries, fields from newer sops
+//! versions — stays untouched in the file, because edits splice values and never re-serialise
+//! the block.
+
+use super::gotime::GoTime;
+use super::selection::{Rule, RuleError, Selection};
+use super::tree::{Map, Node, SeqItem};
+use super::value::Value;
+
+/// One age key entry: the recipient and the data key (or Shamir share) encrypted to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgeEntry {
+    /// The recipient string as stored (`age1…`, `ssh-ed25519 AAAA… comment`, …).
+    pub recipient: String,
+    /// The ASCII-armored age file holding the data key.
+    pub enc: String,
+}
+
+/// A key group: every master key in it encrypts the same data key (or the same share).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyGroup {
+    /// The age entries.
+    pub age: Vec<AgeEntry>,
+    /// Master keys cfsecret cannot use (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms), described
+    /// for error messages, e.g. `pgp FBC7B9E2…`.
+    pub others: Vec<String>,
+}
+
+/// The interpreted metadata.
+#[derive(Debug)]
+pub struct Metadata {
+    /// Key groups (one unless the file uses `key_groups`).
+    pub groups: Vec<KeyGroup>,
+    /// `shamir_threshold`, when more than one group.
+    pub threshold: usize,
+    /// `lastmodified`, parsed.
+    pub lastmodified: GoTime,
+    /// The encrypted MAC (`ENC[...]`), possibly empty.
+    pub mac: String,
+    /// Which values are encrypted, and whether the MAC covers only those.
+    pub selection: Selection,
+    /// Whether the file states a selection rule; sops writes `unencrypted_suffix: _unencrypted`
+    /// back on the next write when it does not.
+    pub rule_written: bool,
+    /// The `version` field.
+    pub version: String,
+}
+
+/// Why the metadata block cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataError {
+    /// There is no `sops` metadata: not an encrypted sops file.
+    Missing,
+    /// `lastmodified` is missing or not RFC 3339.
+    BadLastModified,
+    /// No master key entries at all.
+    NoKeys,
+    /// `version` is missing.
+    NoVersion,
+    /// A selection rule problem (several rules, a bad regex).
+    Rule(RuleError),
+    /// A field has the wrong shape.
+    Malformed(&'static str),
+}
+
+impl std::fmt::Display for MetadataError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Missing => {
+                f.write_str("it has no `sops` metadata, so it is not a SOPS-encrypted file")
+            }
+            Self::BadLastModified => {
+                f.write_str("its `sops.lastmodified` is missing or not an RFC 3339 time")
+            }
+            Self::NoKeys => f.write_str("its metadata lists no keys"),
+            Self::NoVersion => f.write_str("its `sops.version` is empty"),
+            Self::Rule(e) => e.fmt(f),
+            Self::Malformed(field) => write!(f, "its `sops.{field}` field is malformed"),
+        }
+    }
+}
+
+const KEY_TYPES: [&str; 7] = [
+    "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms", "age",
+];
+
+fn text(map: &Map, key: &str) -> Option<String> {
+    match &map.get(key)?.value {
+        Node::Scalar(s) => match &s.value {
+            Value::Str(v) => Some(v.clone()),
+            Value::Null => None,
+            other => Some(String::from_utf8_lossy(&other.to_bytes()).into_owned()),
+        },
+        _ => None,
+    }
+}
+
+fn maps_in<'a>(map: &'a Map, key: &str) -> Vec<&'a Map> {
+    match map.get(key).map(|e| &e.value) {
+        Some(Node::Seq(s)) => s
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                SeqItem::Node(Node::Map(m)) => Some(m),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn group_from(map: &Map) -> Result<KeyGroup, MetadataError> {
+    let mut group = KeyGroup::default();
+    for entry in maps_in(map, "age") {
+        let recipient =
+            text(entry, "recipient").ok_or(MetadataError::Malformed("age.recipient"))?;
+        let enc = text(entry, "enc").ok_or(MetadataError::Malformed("age.enc"))?;
+        group.age.push(AgeEntry {
+            recipient: recipient.trim().to_owned(),
+            enc,
+        });
+    }
+    for kind in KEY_TYPES.iter().filter(|k| **k != "age") {
+        for entry in maps_in(map, kind) {
+            let id = [
+                "fp",
+                "arn",
+                "resource_id",
+                "vault_url",
+                "vault_address",
+                "key_id",
+            ]
+            .iter()
+            .find_map(|f| text(entry, f))
+            .unwrap_or_default();
+            group
+                .others
+                .push(format!("{kind} {id}").trim_end().to_owned());
+        }
+    }
+    Ok(group)
+}
+
+fn has_keys(map: &Map) -> bool {
+    KEY_TYPES.iter().any(|k| !maps_in(map, k).is_empty())
+}
+
+impl Metadata {
+    /// Interprets a `sops` block (already located by the store).
+    pub fn from_map(sops: &Map) -> Result<Self, MetadataError> {
+        let lastmodified = text(sops, "lastmodified")
+            .and_then(|t| GoTime::parse_rfc3339(&t))
+            .ok_or(MetadataError::BadLastModified)?;
+        // As in sops: top-level key entries win over `key_groups`.
+        let groups = if has_keys(sops) {
+            vec![group_from(sops)?]
+        } else {
+            maps_in(sops, "key_groups")
+                .into_iter()
+                .map(group_from)
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        if groups
+            .iter()
+            .all(|g| g.age.is_empty() && g.others.is_empty())
+        {
+            return Err(MetadataError::NoKeys);
+        }
+        let threshold = match text(sops, "shamir_threshold") {
+            None => 0,
+            Some(t) => {
+                t.parse::<f64>()
+                    .ok()
+                    .filter(|v| v.fract() == 0.0 && *v >= 0.0)
+                    .ok_or(MetadataError::Malformed("shamir_threshold"))? as usize
+            }
+        };
+        let threshold = if threshold == 0 {
+            groups.len()
+        } else {
+            threshold
+        };
+        let mac_only_encrypted = matches!(
+            text(sops, "mac_only_encrypted").as_deref(),
+            Some("true" | "True")
+        );
+        let rule_fields = [
+            (
+                "unencrypted_suffix",
+                Rule::unencrypted_suffix as fn(String) -> Result<Rule, RuleError>,
+            ),
+            ("encrypted_suffix", Rule::encrypted_suffix),
+            ("unencrypted_regex", Rule::unencrypted_regex),
+            ("encrypted_regex", Rule::encrypted_regex),
+            ("unencrypted_comment_regex", Rule::unencrypted_comment_regex),
+            ("encrypted_comment_regex", Rule::encrypted_comment_regex),
+        ];
+        let mut rules = Vec::new();
+        for (field, make) in rule_fields {
+            if let Some(v) = text(sops, field).filter(|v| !v.is_empty()) {
+                rules.push(make(v).map_err(MetadataError::Rule)?);
+            }
+        }
+        if rules.len() > 1 {
+            return Err(MetadataError::Rule(RuleError::SeveralRules));
+        }
+        let rule_written = !rules.is_empty();
+        let rule = rules.pop().unwrap_or_else(Rule::default_suffix);
+        let version = text(sops, "version").unwrap_or_default();
+        if version.is_empty() {
+            return Err(MetadataError::NoVersion);
+        }
+        Ok(Self {
+            groups,
+            threshold,
+            lastmodified,
+            mac: text(sops, "mac").unwrap_or_default(),
+            selection: Selection {
+                rule,
+                mac_only_encrypted,
+            },
+            rule_written,
+            version,
+        })
+    }
+}

@@ -1,0 +1,188 @@
+//! The format-neutral tree every store parses into, with byte positions.
+//!
+//! It mirrors sops's own model (ordered maps whose items may be comments, lists, typed leaves) so
+//! the MAC walk, the selection rules and the additional data come out exactly as in sops. Unlike
+//! sops, every node remembers where it came from in the source text: a `set` replaces one value's
+//! bytes and leaves every other byte of the file alone.
+
+use zeroize::Zeroizing;
+
+use super::value::Value;
+
+/// A byte range of the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Self {
+        Self { start, end }
+    }
+}
+
+/// One document of a file (YAML files may hold several; the other formats hold one).
+#[derive(Debug)]
+pub struct Document {
+    /// The top-level mapping, `sops` metadata entry included.
+    pub root: Map,
+}
+
+/// A mapping. Items are in file order; comments are items, as in sops.
+#[derive(Debug, Default)]
+pub struct Map {
+    /// Entries and comments in file order.
+    pub items: Vec<MapItem>,
+    /// Where the mapping stands in the source (for a block mapping, from its first key).
+    pub span: Span,
+    /// Written in flow style (`{a: 1}`), or a JSON object.
+    pub flow: bool,
+    /// The column of the keys (block YAML) or the indentation of the members (JSON), used to
+    /// place a new entry. `None` when the map is empty or the format has no indentation.
+    pub indent: Option<usize>,
+    /// Where a new last entry goes: just after the last entry and the comments that belong to
+    /// the end of this map.
+    pub append_at: usize,
+}
+
+/// An item of a mapping.
+#[derive(Debug)]
+pub enum MapItem {
+    /// A comment line between entries.
+    Comment(Comment),
+    /// A key and its value.
+    Entry(Entry),
+}
+
+/// A key with its value.
+#[derive(Debug)]
+pub struct Entry {
+    /// The key as a string (sops only allows string keys).
+    pub key: String,
+    /// Where the key stands.
+    pub key_span: Span,
+    /// The value.
+    pub value: Node,
+}
+
+/// A comment: the text after `#`, leading space included, as sops keeps it.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// The text after `#`.
+    pub text: String,
+    /// Where the comment stands (from `#` to the end of the line).
+    pub span: Span,
+}
+
+/// A sequence.
+#[derive(Debug, Default)]
+pub struct Seq {
+    /// Elements and comments in file order.
+    pub items: Vec<SeqItem>,
+    /// Where the sequence stands.
+    pub span: Span,
+    /// Written in flow style, or a JSON array.
+    pub flow: bool,
+}
+
+/// An element of a sequence.
+#[derive(Debug)]
+pub enum SeqItem {
+    /// A comment line between elements.
+    Comment(Comment),
+    /// A value.
+    Node(Node),
+}
+
+/// Any value.
+#[derive(Debug)]
+pub enum Node {
+    /// A mapping.
+    Map(Map),
+    /// A sequence.
+    Seq(Seq),
+    /// A leaf.
+    Scalar(Scalar),
+}
+
+/// A leaf as it stands in the file: for an encrypted value, the `ENC[...]` string.
+#[derive(Debug)]
+pub struct Scalar {
+    /// The typed value as written (ciphertext strings for encrypted leaves).
+    pub value: Value,
+    /// Where the value's text stands; empty for an implicit null (`key:` with nothing after).
+    pub span: Span,
+    /// Whether this node is a copy made by expanding a YAML alias: it cannot be edited in place.
+    pub from_alias: bool,
+    /// Filled by the decrypting walk: the bytes this leaf contributes to the MAC (its canonical
+    /// plaintext), or `None` for nulls and comments. Cached so a `set` can recompute the MAC
+    /// without decrypting the file twice; zeroized on drop.
+    pub mac_bytes: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl Scalar {
+    /// A leaf read from the source.
+    pub fn new(value: Value, span: Span) -> Self {
+        Self {
+            value,
+            span,
+            from_alias: false,
+            mac_bytes: None,
+        }
+    }
+}
+
+impl Map {
+    /// The entry with this key, if any.
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.entries().find(|e| e.key == key)
+    }
+
+    /// The entry with this key, mutably.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+        self.items.iter_mut().find_map(|item| match item {
+            MapItem::Entry(e) if e.key == key => Some(e),
+            _ => None,
+        })
+    }
+
+    /// The entries, comments skipped.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.items.iter().filter_map(|item| match item {
+            MapItem::Entry(e) => Some(e),
+            MapItem::Comment(_) => None,
+        })
+    }
+
+    /// The comments after the last entry: the "comment stack" a value appended at the end of
+    /// this map sees, as sops's walk would build it.
+    pub fn trailing_comments(&self) -> Vec<&str> {
+        let tail = self
+            .items
+            .iter()
+            .rposition(|i| matches!(i, MapItem::Entry(_)))
+            .map_or(0, |p| p + 1);
+        self.items[tail..]
+            .iter()
+            .filter_map(|i| match i {
+                MapItem::Comment(c) => Some(c.text.as_str()),
+                MapItem::Entry(_) => None,
+            })
+            .collect()
+    }
+}
+
+impl Node {
+    /// A short name of the node's kind, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::Map(_) => "a map",
+            Node::Seq(_) => "a list",
+            Node::Scalar(_) => "a value",
+        }
+    }
+}

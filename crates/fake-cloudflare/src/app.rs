@@ -69,10 +69,10 @@ impl App {
             Some(a) => Owner::Account(a.clone()),
         };
         let (token, secret) = st.create(owner, input, now, false).map_err(|e| e.message)?;
-        if let Some(status) = &spec.status {
-            if let Some(t) = st.token_mut(&token.id) {
-                t.status = status.clone();
-            }
+        if let Some(status) = &spec.status
+            && let Some(t) = st.token_mut(&token.id)
+        {
+            t.status = status.clone();
         }
         Ok(Minted {
             id: token.id,

@@ -13,7 +13,7 @@ pub(crate) enum Principal {
     /// X-Auth-Email + X-Auth-Key: everything the user may do.
     GlobalKey,
     /// A snapshot of the authenticated token.
-    Token(Token),
+    Token(Box<Token>),
 }
 
 impl Principal {
@@ -75,7 +75,7 @@ pub(crate) fn authenticate(
             .token_mut(&id)
             .ok_or_else(ApiError::invalid_access_token)?;
         token.last_used_on = Some(now);
-        return Ok(Principal::Token(token.clone()));
+        return Ok(Principal::Token(Box::new(token.clone())));
     }
     match (&req.auth_email, &req.auth_key) {
         (Some(email), Some(key)) => {

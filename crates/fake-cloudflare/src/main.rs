@@ -235,21 +235,24 @@ impl Signals {
     }
 
     /// Blocks until one arrives and names it.
-    fn wait(mut self) -> io::Result<&'static str> {
-        #[cfg(unix)]
-        {
-            let (term, int) = (&mut self.term, &mut self.int);
-            Ok(self.rt.block_on(async {
-                tokio::select! {
-                    _ = term.recv() => "SIGTERM",
-                    _ = int.recv() => "SIGINT",
-                }
-            }))
-        }
-        #[cfg(not(unix))]
-        {
-            self.rt.block_on(tokio::signal::ctrl_c()).map(|()| "Ctrl-C")
-        }
+    #[cfg(unix)]
+    fn wait(self) -> io::Result<&'static str> {
+        let Signals {
+            rt,
+            mut term,
+            mut int,
+        } = self;
+        Ok(rt.block_on(async {
+            tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+            }
+        }))
+    }
+
+    #[cfg(not(unix))]
+    fn wait(self) -> io::Result<&'static str> {
+        self.rt.block_on(tokio::signal::ctrl_c()).map(|()| "Ctrl-C")
     }
 }
 

@@ -60,12 +60,12 @@ pub(crate) fn parse(body: &Value, purpose: Purpose) -> Result<TokenInput, ApiErr
     };
     let not_before = timestamp(obj, "not_before")?;
     let expires_on = timestamp(obj, "expires_on")?;
-    if let (Some(nb), Some(exp)) = (not_before, expires_on) {
-        if exp <= nb {
-            return Err(ApiError::invalid(
-                "expires_on must be later than not_before",
-            ));
-        }
+    if let (Some(nb), Some(exp)) = (not_before, expires_on)
+        && exp <= nb
+    {
+        return Err(ApiError::invalid(
+            "expires_on must be later than not_before",
+        ));
     }
     let status = match (purpose, obj.get("status")) {
         (Purpose::Update, Some(Value::String(s))) if s == ACTIVE || s == DISABLED => {

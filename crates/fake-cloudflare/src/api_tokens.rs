@@ -14,7 +14,7 @@ use crate::policy::Target;
 use crate::request::ApiRequest;
 use crate::router::{Action, Scope};
 use crate::state::State;
-use crate::token::Owner;
+use crate::token::{Owner, Token};
 use crate::token_input::{self, Purpose};
 
 /// `GET …/tokens/verify`: Bearer only, no permission needed.
@@ -131,14 +131,7 @@ fn handle_inner(
     if !known || !who.may(&state.dir, groups, target) {
         return Err(ApiError::authentication_error());
     }
-    // The target token must exist and belong to the owner the path names.
-    let existing = |state: &State, id: &str| {
-        state
-            .token(id)
-            .filter(|t| t.owner == owner)
-            .map(|_| ())
-            .ok_or_else(|| ApiError::object_not_found(&req.api_path))
-    };
+    let existing = |state: &State, id: &str| owned(state, id, &owner, &req.api_path).map(|_| ());
     match action {
         Action::Create => {
             let input = token_input::parse(&req.json()?, Purpose::Create)?;
@@ -156,11 +149,9 @@ fn handle_inner(
             Ok(pagination::reply(items, page))
         }
         Action::PermissionGroups => Ok(permission_groups(req)),
-        Action::Get(id) => {
-            existing(state, id)?;
-            let t = state.token(id).ok_or_else(ApiError::no_route)?;
-            Ok(Reply::ok(t.to_json(now)))
-        }
+        Action::Get(id) => Ok(Reply::ok(
+            owned(state, id, &owner, &req.api_path)?.to_json(now),
+        )),
         Action::Update(id) => {
             existing(state, id)?;
             let input = token_input::parse(&req.json()?, Purpose::Update)?;
@@ -183,6 +174,14 @@ fn handle_inner(
         }
         Action::Verify => Err(ApiError::no_route()),
     }
+}
+
+/// The target token must exist and belong to the owner the path names.
+fn owned<'s>(state: &'s State, id: &str, owner: &Owner, path: &str) -> Result<&'s Token, ApiError> {
+    state
+        .token(id)
+        .filter(|t| &t.owner == owner)
+        .ok_or_else(|| ApiError::object_not_found(path))
 }
 
 /// The whole catalog in one page, filtered exactly by `name` and `scope`.

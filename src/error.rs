@@ -50,6 +50,17 @@ pub trait Diagnose: std::error::Error {
     fn hint(&self) -> Option<String> {
         None
     }
+
+    /// Extra result fields for `--json` (a token id, a status, the store), never a secret.
+    fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        serde_json::Map::new()
+    }
+
+    /// Whether something was changed before the failure (a rotation whose new token is stored
+    /// but whose old token could not be revoked).
+    fn changed(&self) -> bool {
+        false
+    }
 }
 
 /// A usage error found after clap has parsed the arguments (a combination clap cannot express).
@@ -119,6 +130,16 @@ impl Error {
     /// What to do next.
     pub fn hint(&self) -> Option<String> {
         self.0.hint()
+    }
+
+    /// Whether something changed before the failure.
+    pub fn changed(&self) -> bool {
+        self.0.changed()
+    }
+
+    /// Extra result fields for `--json`.
+    pub fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.0.fields()
     }
 
     /// The wrapped error, for tests and for callers that branch on a specific error type.

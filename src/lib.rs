@@ -1,10 +1,19 @@
 //! cfsecret: mint, roll and rotate Cloudflare API tokens straight into SOPS/age-encrypted files or
 //! the OS keyring, without the plaintext ever touching a terminal, a log or an unencrypted file.
 //!
-//! The binary (`src/main.rs`) is a thin wrapper around [`cli::run`].
+//! Layout: [`sops`] is the SOPS format, [`keys`] the age key discovery, [`store`] the stores,
+//! [`commands`] the commands, [`cli`] the command line; the binary is a thin wrapper around
+//! [`cli::run`].
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod commands;
+pub mod duration;
 pub mod error;
+pub mod harden;
 pub mod keys;
+pub mod logging;
+pub mod output;
 pub mod secret;
 pub mod sops;
+pub mod store;

@@ -1,0 +1,103 @@
+//! What a command prints: one JSON object with `--json` (Ansible's `command` module reads it as
+//! is), a short human line otherwise. Errors say what went wrong and, on the next line, what to
+//! do. Nothing printed here ever contains a secret: reports are built from ids, names and paths.
+
+use std::io::Write;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// The result of a successful (or nothing-to-do) run.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Whether anything changed (Ansible's `changed`).
+    pub changed: bool,
+    /// `created`, `rolled`, `rotated`, `verified`, `stored`, `unchanged`, …
+    pub action: &'static str,
+    /// One human sentence.
+    pub msg: String,
+    /// Further fields (`token_id`, `status`, `expires_on`, `store`, …).
+    pub fields: Map<String, Value>,
+}
+
+impl Report {
+    /// A report with an action and a message.
+    pub fn new(changed: bool, action: &'static str, msg: impl Into<String>) -> Self {
+        Self {
+            changed,
+            action,
+            msg: msg.into(),
+            fields: Map::new(),
+        }
+    }
+
+    /// Adds a field (skipped when `Null`).
+    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+        let value = value.into();
+        if !value.is_null() {
+            self.fields.insert(key.to_owned(), value);
+        }
+        self
+    }
+}
+
+/// Prints reports and errors in the chosen style.
+#[derive(Debug, Clone, Copy)]
+pub struct Reporter {
+    /// `--json`
+    pub json: bool,
+    /// `--quiet`
+    pub quiet: bool,
+}
+
+impl Reporter {
+    /// Prints a successful result.
+    pub fn success(&self, report: &Report) {
+        if self.json {
+            let mut obj = Map::new();
+            obj.insert("changed".into(), report.changed.into());
+            obj.insert("action".into(), report.action.into());
+            for (k, v) in &report.fields {
+                obj.insert(k.clone(), v.clone());
+            }
+            obj.insert("msg".into(), report.msg.clone().into());
+            print_json(&Value::Object(obj));
+        } else if !self.quiet {
+            let _ = writeln!(std::io::stdout(), "{}", report.msg);
+        }
+    }
+
+    /// Prints a failure. `changed` says whether something was changed before the failure
+    /// (a rotate that stored the new token but could not revoke the old one).
+    pub fn failure(&self, err: &Error, changed: bool) {
+        if self.json {
+            let mut obj = Map::new();
+            obj.insert("failed".into(), true.into());
+            obj.insert("changed".into(), changed.into());
+            for (k, v) in err.fields() {
+                obj.insert(k, v);
+            }
+            obj.insert("error".into(), err.code().into());
+            let mut msg = err.to_string();
+            if let Some(hint) = err.hint() {
+                obj.insert("hint".into(), hint.clone().into());
+                msg = format!("{msg}. {hint}");
+            }
+            obj.insert("msg".into(), msg.into());
+            print_json(&Value::Object(obj));
+        } else {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "error: {err}");
+            if let Some(hint) = err.hint() {
+                let _ = writeln!(stderr, "hint: {hint}");
+            }
+        }
+    }
+}
+
+fn print_json(v: &Value) {
+    let mut out = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut out, v);
+    let _ = writeln!(out);
+}

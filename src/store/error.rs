@@ -1,0 +1,107 @@
+//! Errors of the stores (files and locks here; the keyring adds its own).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Diagnose, Exit};
+
+/// A store operation failed.
+#[derive(Debug)]
+pub enum StoreError {
+    /// A file-system operation failed.
+    Io {
+        /// What was being done ("rename the new version over").
+        op: &'static str,
+        /// The path concerned.
+        path: PathBuf,
+        /// The OS error.
+        error: std::io::Error,
+    },
+    /// Another cfsecret holds the store's lock.
+    Locked {
+        /// The store, for the message.
+        store: String,
+        /// The lock file.
+        lock: PathBuf,
+        /// How long we waited, with `--wait`.
+        waited: Option<Duration>,
+    },
+}
+
+impl StoreError {
+    /// An I/O error while doing `op` on `path`.
+    pub fn io(op: &'static str, path: &Path, error: std::io::Error) -> Self {
+        Self::Io {
+            op,
+            path: path.to_owned(),
+            error,
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io { op, path, error } => write!(f, "cannot {op} {}: {error}", path.display()),
+            Self::Locked {
+                store,
+                lock,
+                waited: None,
+            } => write!(
+                f,
+                "another cfsecret is working on {store} (it holds {})",
+                lock.display()
+            ),
+            Self::Locked {
+                store,
+                lock,
+                waited: Some(w),
+            } => write!(
+                f,
+                "another cfsecret still held the lock on {store} after {}s ({})",
+                w.as_secs(),
+                lock.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl Diagnose for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "io_error",
+            Self::Locked { .. } => "locked",
+        }
+    }
+
+    fn exit(&self) -> Exit {
+        match self {
+            Self::Io { .. } => Exit::Failure,
+            Self::Locked { .. } => Exit::Locked,
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match self {
+            Self::Io { error, .. } if error.kind() == std::io::ErrorKind::PermissionDenied => {
+                "run cfsecret as a user that may write there, or fix the permissions".into()
+            }
+            Self::Io { error, .. } if error.kind() == std::io::ErrorKind::NotFound => {
+                "check that the directory exists".into()
+            }
+            Self::Io { .. } => {
+                "check free disk space and permissions, then run the command again".into()
+            }
+            Self::Locked { waited: None, .. } => {
+                "run again later, or pass --wait to queue behind the other run".into()
+            }
+            Self::Locked { .. } => {
+                "the other run may be stuck; check for a hanging cfsecret process, then run again"
+                    .into()
+            }
+        })
+    }
+}

@@ -4,4 +4,5 @@
 //! The binary (`src/main.rs`) is a thin wrapper around [`cli::run`].
 #![forbid(unsafe_code)]
 
+pub mod duration;
 pub mod error;

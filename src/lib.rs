@@ -4,5 +4,6 @@
 //! The binary (`src/main.rs`) is a thin wrapper around [`cli::run`].
 #![forbid(unsafe_code)]
 
+pub mod cloudflare;
 pub mod duration;
 pub mod error;

@@ -4,6 +4,8 @@
 //!   [`BaseUrl`] and [`ManagementCredential`] say where and as whom.
 //! - [`retry`] decides what may be sent twice (never a create, update or roll once it left).
 //! - [`ApiError`] carries Cloudflare's codes and messages, a stable code and a hint.
+//! - [`permissions`], [`presets`] and [`policy`] turn "Zone:DNS:Edit on example.com" into the
+//!   `policies` a token is created with, and compare two tokens' policies.
 //!
 //! No secret is ever logged, printed or put into an error: they travel as `SecretString` only.
 
@@ -16,6 +18,9 @@ mod error;
 mod hints;
 mod op;
 mod owner;
+pub mod permissions;
+pub mod policy;
+pub mod presets;
 pub mod retry;
 mod transport;
 mod types;

@@ -1,0 +1,32 @@
+//! Dispatch of one `/client/v4` request: route, authenticate, handle.
+
+use crate::api_directory;
+use crate::api_tokens;
+use crate::auth;
+use crate::envelope::{ApiError, Reply};
+use crate::request::ApiRequest;
+use crate::router::{Action, Route};
+use crate::state::State;
+
+pub(crate) fn dispatch(
+    state: &mut State,
+    req: &ApiRequest,
+    route: Option<&Route>,
+    now: i64,
+) -> Reply {
+    let Some(route) = route else {
+        return ApiError::no_route().into();
+    };
+    if let Route::Tokens(scope, Action::Verify) = route {
+        return api_tokens::verify(state, req, scope, now);
+    }
+    let who = match auth::authenticate(state, req, now) {
+        Ok(p) => p,
+        Err(e) => return e.into(),
+    };
+    match route {
+        Route::Tokens(scope, action) => api_tokens::handle(state, req, &who, scope, action, now),
+        Route::Zones => api_directory::list_zones(state, req, &who),
+        Route::Accounts => api_directory::list_accounts(state, req, &who),
+    }
+}

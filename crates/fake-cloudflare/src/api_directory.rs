@@ -1,0 +1,73 @@
+//! `GET /zones` and `GET /accounts`: just enough for a client to resolve zone
+//! and account names to ids with the credential it has.
+
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::catalog::{CATALOG, SCOPE_ZONE};
+use crate::envelope::{ApiError, Reply};
+use crate::pagination;
+use crate::policy::Target;
+use crate::request::ApiRequest;
+use crate::state::State;
+
+/// Zones the caller may read: some zone-scoped permission group is granted
+/// on the zone (any group, as real tokens with only "DNS Write" still see
+/// their zone), or the Global API Key. `name` and `account.id` filter
+/// exactly; an unknown name gives an empty list.
+pub(crate) fn list_zones(state: &State, req: &ApiRequest, who: &Principal) -> Reply {
+    let page = match pagination::parse(req) {
+        Ok(p) => p,
+        Err(e) => return e.into(),
+    };
+    let zone_groups: Vec<&str> = CATALOG
+        .iter()
+        .filter(|g| g.scope == SCOPE_ZONE)
+        .map(|g| g.id)
+        .collect();
+    let items: Vec<Value> = state
+        .dir
+        .zones
+        .iter()
+        .filter(|z| req.query("name").is_none_or(|n| n == z.name))
+        .filter(|z| req.query("account.id").is_none_or(|a| a == z.account_id))
+        .filter(|z| {
+            let target = Target::Zone {
+                id: &z.id,
+                account: &z.account_id,
+            };
+            who.may(&state.dir, &zone_groups, target)
+        })
+        .map(|z| {
+            let account_name = state
+                .dir
+                .account(&z.account_id)
+                .map_or("", |a| a.name.as_str());
+            json!({"id": z.id, "name": z.name, "status": "active",
+                   "account": {"id": z.account_id, "name": account_name}})
+        })
+        .collect();
+    pagination::reply(items, page)
+}
+
+/// Every account of the user, for user tokens and the Global API Key [?: the
+/// live API may narrow this to accounts the token has resources in].
+/// Account-owned tokens are refused, as observed live.
+pub(crate) fn list_accounts(state: &State, req: &ApiRequest, who: &Principal) -> Reply {
+    if who.is_account_token() {
+        return ApiError::invalid("List accounts endpoint does not support account owned tokens.")
+            .into();
+    }
+    let page = match pagination::parse(req) {
+        Ok(p) => p,
+        Err(e) => return e.into(),
+    };
+    let items = state
+        .dir
+        .accounts
+        .iter()
+        .filter(|a| req.query("name").is_none_or(|n| n == a.name))
+        .map(|a| json!({"id": a.id, "name": a.name}))
+        .collect();
+    pagination::reply(items, page)
+}

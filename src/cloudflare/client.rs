@@ -18,10 +18,11 @@ use super::envelope::{self, ResultInfo};
 use super::error::{ApiError, Refusal};
 use super::op::Op;
 use super::owner::Owner;
+use super::token::{NewToken, Token};
 use super::transport::{Auth, Call, ClientConfig, Transport, auth_headers};
 use super::types::{
-    Account, CreatedValue, Deleted, NewToken, PermissionGroup, PermissionGroupFilter, SecretValue,
-    Token, VerifyResult, Zone,
+    Account, CreatedValue, Deleted, PermissionGroup, PermissionGroupFilter, SecretValue,
+    VerifyResult, Zone,
 };
 
 /// Page size for token lists: the API's maximum.

@@ -270,7 +270,10 @@ impl Credential {
                             problem: ShapeProblem::NotToken68,
                         }
                     })?;
-                    let secret = SecretString::from(s);
+                    // Copy into an exactly-sized SecretString and wipe the original: converting
+                    // the String itself could reallocate and leave an unwiped copy behind.
+                    let s = zeroize::Zeroizing::new(s);
+                    let secret = SecretString::from(s.as_str());
                     Ok((!secret.expose_secret().trim().is_empty()).then_some(secret))
                 }
             }

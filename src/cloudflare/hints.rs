@@ -58,7 +58,7 @@ pub(super) fn hint(e: &ApiError) -> Option<String> {
                 (Some(at), Some(d)) => {
                     format!(
                         "retry after {} (in {})",
-                        super::types::api_time(*at),
+                        super::token::api_time(*at),
                         format_duration(*d)
                     )
                 }

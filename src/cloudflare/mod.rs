@@ -22,6 +22,9 @@ pub mod permissions;
 pub mod policy;
 pub mod presets;
 pub mod retry;
+mod serde_util;
+mod spelling;
+mod token;
 mod transport;
 mod types;
 
@@ -36,9 +39,11 @@ pub use error::{ApiError, Refusal};
 pub use op::Op;
 pub use owner::Owner;
 pub use retry::{RetryPolicy, Sleeper, TokioSleeper};
+pub use token::{
+    Condition, Effect, IpCondition, NewToken, PermissionGroupRef, Policy, ResourceValue, Resources,
+    Token, TokenStatus, api_time,
+};
 pub use transport::ClientConfig;
 pub use types::{
-    Account, AccountRef, Condition, Effect, IpCondition, NewToken, PermissionGroup,
-    PermissionGroupFilter, PermissionGroupRef, Policy, ResourceValue, Resources, Scope, Token,
-    TokenStatus, VerifyResult, Zone, api_time,
+    Account, AccountRef, PermissionGroup, PermissionGroupFilter, Scope, VerifyResult, Zone,
 };

@@ -16,10 +16,10 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::permissions::ResolvedPermission;
-use super::types::{
-    Condition, Effect, IpCondition, PermissionGroupRef, Policy, ResourceValue, Resources, Scope,
-    Token,
+use super::token::{
+    Condition, Effect, IpCondition, PermissionGroupRef, Policy, ResourceValue, Resources, Token,
 };
+use super::types::Scope;
 use crate::error::{Diagnose, Exit};
 
 /// A token spec that cannot be built.

@@ -433,3 +433,32 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
     // Serializing a `Value` cannot fail (all keys are strings).
     serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudflare::PermissionGroupFilter;
+
+    /// The commands may run calls on a multi-threaded runtime or spawn them: the client must be
+    /// shareable and its futures `Send`.
+    #[test]
+    fn client_is_sync_and_futures_are_send() {
+        fn send<T: Send>(_: &T) {}
+        fn sync<T: Send + Sync>() {}
+        sync::<Client>();
+        let c = Client::new(BaseUrl::cloudflare(), None, ClientConfig::default()).unwrap();
+        let (owner, secret) = (Owner::User, SecretString::from("x"));
+        let spec = NewToken::new("x", vec![]);
+        send(&c.verify(&secret, None));
+        send(&c.create_token(&owner, &spec));
+        send(&c.get_token(&owner, "id"));
+        send(&c.list_tokens(&owner));
+        send(&c.update_token(&owner, "id", &spec));
+        send(&c.delete_token(&owner, "id"));
+        send(&c.roll_token(&owner, "id"));
+        send(&c.permission_groups(&owner, &PermissionGroupFilter::default()));
+        send(&c.zones_by_name("example.com"));
+        send(&c.accounts(None));
+        assert!(format!("{c:?}").contains("api.cloudflare.com"));
+    }
+}

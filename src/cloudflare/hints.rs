@@ -158,9 +158,10 @@ fn refusal_hint(
                  account-owned tokens){fallback}; {GIVE_CREDENTIAL}"
             ),
             _ => format!(
-                "{credential} is valid but lacks \"API Tokens Write\" (\"Account API Tokens \
-                 Write\" for account-owned tokens){fallback}. Create a management token from \
-                 the dashboard template \"Create additional tokens\" and {GIVE_CREDENTIAL}"
+                "{credential} is valid but lacks \"API Tokens Write\" (for account-owned \
+                 tokens: \"Account API Tokens Write\" on the account --account-id names){fallback}. \
+                 Create a management token from the dashboard template \"Create additional \
+                 tokens\" and {GIVE_CREDENTIAL}"
             ),
         },
         Refusal::NotAuthorized => {

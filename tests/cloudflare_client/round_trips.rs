@@ -257,3 +257,28 @@ async fn live_catalog_resolves_dashboard_spellings_and_presets() {
     assert_eq!(filtered.len(), 1);
     assert_eq!(filtered[0].name, "DNS Write");
 }
+
+#[tokio::test]
+async fn zones_and_accounts_by_name() {
+    let env = Env::new();
+    let client = env.client();
+    let zones = client.zones_by_name("example.org").await.unwrap();
+    assert_eq!(zones.len(), 1);
+    assert_eq!(Some(zones[0].id.clone()), env.fake.zone_id("example.org"));
+    assert_eq!(
+        zones[0].account.as_ref().map(|a| a.id.clone()),
+        Some(env.fake.account_id())
+    );
+    assert!(
+        client
+            .zones_by_name("nope.example")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let all = client.accounts(None).await.unwrap();
+    assert_eq!(all.len(), 1);
+    let named = client.accounts(Some(&all[0].name)).await.unwrap();
+    assert_eq!(named[0].id, env.fake.account_id());
+    assert!(client.accounts(Some("Nobody's")).await.unwrap().is_empty());
+}

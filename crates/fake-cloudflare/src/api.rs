@@ -1,4 +1,5 @@
-//! Dispatch of one `/client/v4` request: route, authenticate, handle.
+//! Dispatch of one `/client/v4` request: route, authenticate, handle. The
+//! handlers return `Result`, and this is the one place errors become replies.
 
 use crate::api_directory;
 use crate::api_tokens;
@@ -14,16 +15,20 @@ pub(crate) fn dispatch(
     route: Option<&Route>,
     now: i64,
 ) -> Reply {
-    let Some(route) = route else {
-        return ApiError::no_route().into();
-    };
+    handle(state, req, route, now).unwrap_or_else(Reply::from)
+}
+
+fn handle(
+    state: &mut State,
+    req: &ApiRequest,
+    route: Option<&Route>,
+    now: i64,
+) -> Result<Reply, ApiError> {
+    let route = route.ok_or_else(ApiError::no_route)?;
     if let Route::Tokens(scope, Action::Verify) = route {
         return api_tokens::verify(state, req, scope, now);
     }
-    let who = match auth::authenticate(state, req, now) {
-        Ok(p) => p,
-        Err(e) => return e.into(),
-    };
+    let who = auth::authenticate(state, req, now)?;
     match route {
         Route::Tokens(scope, action) => api_tokens::handle(state, req, &who, scope, action, now),
         Route::Zones => api_directory::list_zones(state, req, &who),

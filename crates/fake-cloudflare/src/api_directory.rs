@@ -15,11 +15,12 @@ use crate::state::State;
 /// on the zone (any group, as real tokens with only "DNS Write" still see
 /// their zone), or the Global API Key. `name` and `account.id` filter
 /// exactly; an unknown name gives an empty list.
-pub(crate) fn list_zones(state: &State, req: &ApiRequest, who: &Principal) -> Reply {
-    let page = match pagination::parse(req) {
-        Ok(p) => p,
-        Err(e) => return e.into(),
-    };
+pub(crate) fn list_zones(
+    state: &State,
+    req: &ApiRequest,
+    who: &Principal,
+) -> Result<Reply, ApiError> {
+    let page = pagination::parse(req)?;
     let zone_groups: Vec<&str> = CATALOG
         .iter()
         .filter(|g| g.scope == SCOPE_ZONE)
@@ -47,21 +48,23 @@ pub(crate) fn list_zones(state: &State, req: &ApiRequest, who: &Principal) -> Re
                    "account": {"id": z.account_id, "name": account_name}})
         })
         .collect();
-    pagination::reply(items, page)
+    Ok(pagination::reply(items, page))
 }
 
 /// Every account of the user, for user tokens and the Global API Key [?: the
 /// live API may narrow this to accounts the token has resources in].
 /// Account-owned tokens are refused, as observed live.
-pub(crate) fn list_accounts(state: &State, req: &ApiRequest, who: &Principal) -> Reply {
+pub(crate) fn list_accounts(
+    state: &State,
+    req: &ApiRequest,
+    who: &Principal,
+) -> Result<Reply, ApiError> {
     if who.is_account_token() {
-        return ApiError::invalid("List accounts endpoint does not support account owned tokens.")
-            .into();
+        return Err(ApiError::invalid(
+            "List accounts endpoint does not support account owned tokens.",
+        ));
     }
-    let page = match pagination::parse(req) {
-        Ok(p) => p,
-        Err(e) => return e.into(),
-    };
+    let page = pagination::parse(req)?;
     let items = state
         .dir
         .accounts
@@ -69,5 +72,5 @@ pub(crate) fn list_accounts(state: &State, req: &ApiRequest, who: &Principal) ->
         .filter(|a| req.query("name").is_none_or(|n| n == a.name))
         .map(|a| json!({"id": a.id, "name": a.name}))
         .collect();
-    pagination::reply(items, page)
+    Ok(pagination::reply(items, page))
 }

@@ -14,7 +14,7 @@ use crate::policy::Target;
 use crate::request::ApiRequest;
 use crate::router::{Action, Scope};
 use crate::state::State;
-use crate::token::Owner;
+use crate::token::{Owner, Token};
 use crate::token_input::{self, Purpose};
 
 /// `GET …/tokens/verify`: Bearer only, no permission needed.
@@ -26,33 +26,34 @@ use crate::token_input::{self, Purpose};
 /// message, or 401/1000 with `verify_inactive_as_401`; the live behaviour is
 /// unknown. A token before its `not_before` is always 401/1000: there is no
 /// status that could say so [?].
-pub(crate) fn verify(state: &mut State, req: &ApiRequest, scope: &Scope, now: i64) -> Reply {
-    let secret = match auth::bearer(req) {
-        Ok(Some(s)) => s,
-        Ok(None) => return ApiError::missing_authorization().into(),
-        Err(e) => return e.into(),
-    };
-    let Some(token) = state.token_by_secret(secret) else {
-        return ApiError::invalid_api_token().into();
-    };
+pub(crate) fn verify(
+    state: &mut State,
+    req: &ApiRequest,
+    scope: &Scope,
+    now: i64,
+) -> Result<Reply, ApiError> {
+    let secret = auth::bearer(req)?.ok_or_else(ApiError::missing_authorization)?;
+    let token = state
+        .token_by_secret(secret)
+        .ok_or_else(ApiError::invalid_api_token)?;
     let owner_matches = match (scope, &token.owner) {
         (Scope::User, Owner::User(_)) => true,
         (Scope::Account(a), Owner::Account(b)) => a == b,
         _ => false,
     };
     if !owner_matches {
-        return ApiError::invalid_api_token().into();
+        return Err(ApiError::invalid_api_token());
     }
     if !token.permits_ip(req.peer) {
-        return ApiError::wrong_location(req.peer).into();
+        return Err(ApiError::wrong_location(req.peer));
     }
     if token.not_yet_valid(now) {
-        return ApiError::invalid_api_token().into();
+        return Err(ApiError::invalid_api_token());
     }
     let status = token.effective_status(now).to_string();
     let active = token.usable(now);
     if !active && state.verify_inactive_as_401 {
-        return ApiError::invalid_api_token().into();
+        return Err(ApiError::invalid_api_token());
     }
     let mut result = json!({"id": token.id, "status": status});
     for (key, ts) in [
@@ -72,25 +73,11 @@ pub(crate) fn verify(state: &mut State, req: &ApiRequest, scope: &Scope, now: i6
     } else {
         Vec::new()
     };
-    Reply::ok_with(result, messages, None)
+    Ok(Reply::ok_with(result, messages, None))
 }
 
 /// Every token route except verify, for an authenticated caller.
 pub(crate) fn handle(
-    state: &mut State,
-    req: &ApiRequest,
-    who: &Principal,
-    scope: &Scope,
-    action: &Action,
-    now: i64,
-) -> Reply {
-    match handle_inner(state, req, who, scope, action, now) {
-        Ok(r) => r,
-        Err(e) => e.into(),
-    }
-}
-
-fn handle_inner(
     state: &mut State,
     req: &ApiRequest,
     who: &Principal,
@@ -131,14 +118,7 @@ fn handle_inner(
     if !known || !who.may(&state.dir, groups, target) {
         return Err(ApiError::authentication_error());
     }
-    // The target token must exist and belong to the owner the path names.
-    let existing = |state: &State, id: &str| {
-        state
-            .token(id)
-            .filter(|t| t.owner == owner)
-            .map(|_| ())
-            .ok_or_else(|| ApiError::object_not_found(&req.api_path))
-    };
+    let existing = |state: &State, id: &str| owned(state, id, &owner, &req.api_path).map(|_| ());
     match action {
         Action::Create => {
             let input = token_input::parse(&req.json()?, Purpose::Create)?;
@@ -156,11 +136,9 @@ fn handle_inner(
             Ok(pagination::reply(items, page))
         }
         Action::PermissionGroups => Ok(permission_groups(req)),
-        Action::Get(id) => {
-            existing(state, id)?;
-            let t = state.token(id).ok_or_else(ApiError::no_route)?;
-            Ok(Reply::ok(t.to_json(now)))
-        }
+        Action::Get(id) => Ok(Reply::ok(
+            owned(state, id, &owner, &req.api_path)?.to_json(now),
+        )),
         Action::Update(id) => {
             existing(state, id)?;
             let input = token_input::parse(&req.json()?, Purpose::Update)?;
@@ -183,6 +161,14 @@ fn handle_inner(
         }
         Action::Verify => Err(ApiError::no_route()),
     }
+}
+
+/// The target token must exist and belong to the owner the path names.
+fn owned<'s>(state: &'s State, id: &str, owner: &Owner, path: &str) -> Result<&'s Token, ApiError> {
+    state
+        .token(id)
+        .filter(|t| &t.owner == owner)
+        .ok_or_else(|| ApiError::object_not_found(path))
 }
 
 /// The whole catalog in one page, filtered exactly by `name` and `scope`.

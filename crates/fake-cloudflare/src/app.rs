@@ -98,10 +98,14 @@ impl App {
         }
     }
 
-    pub(crate) fn tokens(&self) -> Vec<TokenInfo> {
+    /// All tokens, or those called `name`; with `active_only`, only those
+    /// usable now (see `is_active_secret`).
+    pub(crate) fn tokens(&self, name: Option<&str>, active_only: bool) -> Vec<TokenInfo> {
+        let now = self.now();
         lock(&self.state)
             .tokens
             .iter()
+            .filter(|t| name.is_none_or(|n| t.name == n) && (!active_only || t.usable(now)))
             .map(|t| self.info(t))
             .collect()
     }

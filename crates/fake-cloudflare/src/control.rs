@@ -30,7 +30,12 @@ pub(crate) async fn handle(
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     match (method, segs.as_slice()) {
         ("GET", ["state"]) => ok(state(app)),
-        ("GET", ["tokens"]) => ok(json!(app.tokens())),
+        ("GET", ["tokens"]) => {
+            let name = param(query, "name");
+            ok(json!(
+                app.tokens(name, param(query, "active") == Some("true"))
+            ))
+        }
         ("POST", ["tokens"]) => with_body(body, |spec: TokenSpec| match app.mint(&spec) {
             Ok(m) => ok(json!(m)),
             Err(e) => fail(400, &e),
@@ -71,10 +76,8 @@ pub(crate) async fn handle(
             ok(json!({"ok": true}))
         }
         ("POST", ["wait-idle"]) => {
-            let timeout = query
-                .iter()
-                .find(|(k, _)| k == "timeout_secs")
-                .and_then(|(_, v)| v.parse().ok())
+            let timeout = param(query, "timeout_secs")
+                .and_then(|v| v.parse().ok())
                 .map_or(MAX_WAIT, Duration::from_secs)
                 .min(MAX_WAIT);
             wait_idle(app, timeout).await
@@ -132,6 +135,13 @@ async fn wait_idle(app: &App, timeout: Duration) -> Reply {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+fn param<'q>(query: &'q [(String, String)], key: &str) -> Option<&'q str> {
+    query
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 fn with_body<T: DeserializeOwned>(body: &Bytes, f: impl FnOnce(T) -> Reply) -> Reply {

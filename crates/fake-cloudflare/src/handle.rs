@@ -165,7 +165,7 @@ impl FakeCloudflare {
     }
 
     pub fn tokens(&self) -> Vec<TokenInfo> {
-        self.app.tokens()
+        self.app.tokens(None, false)
     }
 
     pub fn token(&self, id: &str) -> Option<TokenInfo> {
@@ -182,11 +182,9 @@ impl FakeCloudflare {
         self.app.is_active_secret(secret)
     }
 
+    /// Tokens with this name for which `is_active_secret` would hold.
     pub fn active_tokens_named(&self, name: &str) -> Vec<TokenInfo> {
-        self.tokens()
-            .into_iter()
-            .filter(|t| t.name == name && t.status == crate::token::ACTIVE)
-            .collect()
+        self.app.tokens(Some(name), true)
     }
 
     /// Every secret ever minted or rolled, including the bootstrap token's.
@@ -233,5 +231,15 @@ impl Drop for FakeCloudflare {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Tests share one fake across threads (e.g. behind an `Arc`).
+    #[test]
+    fn handle_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::FakeCloudflare>();
     }
 }

@@ -99,7 +99,8 @@ async fn handle(
         header("x-auth-email"),
         header("x-auth-key"),
     );
-    let route = under(&path, API_PREFIX).and_then(|p| router::route(&method, p));
+    let api_path = under(&path, API_PREFIX);
+    let route = api_path.and_then(|p| router::route(&method, p));
     let op = route.as_ref().map(Route::op);
     let fault = lock(&app.faults).on_request(&method, op);
     let (body, body_error) = match read_body(req.into_body()).await {
@@ -108,7 +109,7 @@ async fn handle(
     };
 
     let api_req = ApiRequest {
-        api_path: under(&path, API_PREFIX).unwrap_or(&path).to_string(),
+        api_path: api_path.unwrap_or(&path).to_string(),
         query: request::parse_query(raw_query.as_deref()),
         authorization,
         auth_email,

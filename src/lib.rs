@@ -1,12 +1,13 @@
 //! cfsecret: mint, roll and rotate Cloudflare API tokens straight into SOPS/age-encrypted files or
 //! the OS keyring, without the plaintext ever touching a terminal, a log or an unencrypted file.
 //!
-//! Layout: [`sops`] is the SOPS format, [`keys`] the age key discovery, [`store`] the stores,
-//! [`commands`] the commands, [`cli`] the command line; the binary is a thin wrapper around
+//! Layout: [`sops`] is the SOPS format, [`keys`] the age key discovery, [`cloudflare`] the API
+//! client, [`store`] the stores, [`commands`] the commands, [`cli`] the command line; the binary is a thin wrapper around
 //! [`cli::run`].
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod cloudflare;
 pub mod commands;
 pub mod duration;
 pub mod error;

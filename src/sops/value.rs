@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn canonical_bytes_match_sops() {
         assert_eq!(bytes(Value::Int(-7)), "-7");
-        assert_eq!(bytes(Value::Float(3.14)), "3.14");
+        assert_eq!(bytes(Value::Float(3.25)), "3.25");
         assert_eq!(bytes(Value::Float(1.0)), "1");
         assert_eq!(bytes(Value::Float(1e10)), "10000000000");
         assert_eq!(bytes(Value::Float(1e21)), "1000000000000000000000");

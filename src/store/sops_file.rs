@@ -88,7 +88,13 @@ impl SopsStore {
             Err(e) => return Err(SopsError::new(&self.path, SopsErrorKind::Read(e)).into()),
         };
         let mut ids = Identities::discover();
-        Ok(Some(SopsFile::open(&self.path, text, &mut ids)?))
+        log::debug!("opening {} ({} bytes)", self.path.display(), text.len());
+        let file = SopsFile::open(&self.path, text, &mut ids)?;
+        log::debug!(
+            "{}: data key recovered, every value and the MAC verified",
+            self.path.display()
+        );
+        Ok(Some(file))
     }
 
     /// The stored secret; `None` when the file or the key does not exist.
@@ -243,8 +249,19 @@ impl LockedSops<'_> {
     /// Writes the secret.
     pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let (text, outcome) = self.render(secret)?;
-        if let Some(text) = text {
-            atomic::replace(&self.store.path, text.as_bytes())?;
+        match text {
+            Some(text) => {
+                atomic::replace(&self.store.path, text.as_bytes())?;
+                log::info!(
+                    "wrote {} ({} bytes, replaced atomically)",
+                    self.store.path.display(),
+                    text.len()
+                );
+            }
+            None => log::info!(
+                "{} already holds this value; nothing written",
+                self.store.label()
+            ),
         }
         Ok(outcome)
     }

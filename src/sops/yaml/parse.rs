@@ -68,8 +68,8 @@ impl std::fmt::Display for YamlErrorKind {
 /// Parses a YAML text into its documents.
 pub fn parse(src: &str) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder::new(src);
-    let mut parser = Parser::new_from_str(src);
-    while let Some(next) = parser.next() {
+    let parser = Parser::new_from_str(src);
+    for next in parser {
         let (event, span) = next.map_err(|e| YamlError {
             line: e.marker().line(),
             col: e.marker().col() + 1,

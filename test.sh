@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The test command: installs the test tools, checks formatting and lints, runs every test.
+set -euo pipefail
+cd "$(dirname "$0")"
+scripts/install-test-tools.sh
+# pip may have put sops in the user's script directory.
+export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

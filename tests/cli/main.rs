@@ -1,0 +1,10 @@
+//! End-to-end tests of the cfsecret binary, by theme.
+
+mod support;
+
+mod crash;
+mod locking;
+mod secrets;
+mod sops_create;
+mod sops_errors;
+mod sops_interop;

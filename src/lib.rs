@@ -13,6 +13,7 @@ pub mod duration;
 pub mod error;
 pub mod harden;
 pub mod keys;
+pub mod lifecycle;
 pub mod logging;
 pub mod output;
 pub mod secret;

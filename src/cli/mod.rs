@@ -26,6 +26,13 @@ pub fn run() -> u8 {
     let result: Result<(Report, Exit), crate::error::Error> = match &cli.command {
         Command::Set(a) => commands::set::run(a, &cli.global).map(|r| (r, Exit::Success)),
         Command::Exec(a) => commands::exec::run(a, &cli.global),
+        Command::Create(a) => commands::create::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Rotate(a) => commands::rotate::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Roll(a) => commands::roll::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Verify(a) => commands::verify::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Permissions(a) => {
+            commands::permissions::run(a, &cli.global).map(|r| (r, Exit::Success))
+        }
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,
@@ -46,11 +53,6 @@ pub fn run() -> u8 {
             }
             return 1;
         }
-        other => Err(crate::error::UsageError::new(format!(
-            "`{}` is not available in this build yet",
-            command_name(other)
-        ))
-        .into()),
     };
     match result {
         Ok((report, exit)) => {
@@ -61,20 +63,6 @@ pub fn run() -> u8 {
             reporter.failure(&e, e.changed());
             e.exit().code()
         }
-    }
-}
-
-fn command_name(c: &Command) -> &'static str {
-    match c {
-        Command::Create(_) => "create",
-        Command::Roll(_) => "roll",
-        Command::Rotate(_) => "rotate",
-        Command::Verify(_) => "verify",
-        Command::Set(_) => "set",
-        Command::Exec(_) => "exec",
-        Command::Permissions(_) => "permissions",
-        Command::Completions { .. } => "completions",
-        Command::Man => "man",
     }
 }
 

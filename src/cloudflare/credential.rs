@@ -89,7 +89,9 @@ impl ShapeProblem {
     }
 }
 
-/// How Cloudflare authenticates a request.
+/// How Cloudflare authenticates a request. Cloning copies the secret into another zeroizing
+/// buffer (a command needs the same credential for more than one client).
+#[derive(Clone)]
 pub enum Credential {
     /// `Authorization: Bearer <token>`.
     Bearer(SecretString),
@@ -176,7 +178,7 @@ pub fn clean_token(
 }
 
 /// A credential plus where it came from: what [`super::Client`] authenticates with.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ManagementCredential {
     credential: Credential,
     source: CredentialSource,

@@ -97,6 +97,11 @@ impl Recipient {
         Ok(Self { text, inner })
     }
 
+    /// The recipient as the age library takes it.
+    pub fn as_age(&self) -> &dyn age::Recipient {
+        self.inner.as_ref() as &dyn age::Recipient
+    }
+
     /// Encrypts `payload` to this recipient alone, ASCII-armored as sops stores it.
     pub fn wrap(&self, payload: &[u8]) -> Result<String, String> {
         let encryptor = age::Encryptor::with_recipients(std::iter::once(

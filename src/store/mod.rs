@@ -17,6 +17,14 @@ use crate::sops::KeyPath;
 pub use error::StoreError;
 pub use sops_file::{Preflight, SopsStore, WriteOutcome};
 
+/// Reads a secret from a keyring entry (`SERVICE/USER`).
+pub fn keyring_read_required(entry: &str) -> Result<SecretString, Error> {
+    Err(UsageError::new(format!(
+        "keyring entry {entry}: the keyring is not available in this build yet"
+    ))
+    .into())
+}
+
 /// A configured store.
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -83,6 +91,13 @@ impl Store {
         }
     }
 
+    /// The recipients given for a new file (`--age` / `SOPS_AGE_RECIPIENTS`).
+    pub fn recipients_arg(&self) -> Option<&str> {
+        match self {
+            Self::Sops(s) => s.recipients(),
+        }
+    }
+
     /// Takes the store's lock.
     pub fn lock(&self, wait: bool, limit: std::time::Duration) -> Result<Locked<'_>, Error> {
         match self {
@@ -92,6 +107,57 @@ impl Store {
 }
 
 impl Locked<'_> {
+    /// The journal of unfinished steps, next to the lock.
+    pub fn journal_path(&self) -> std::path::PathBuf {
+        match self {
+            Self::Sops(l) => {
+                crate::lifecycle::journal::path_for(&lock::lock_path_for(l.store().path()))
+            }
+        }
+    }
+
+    /// The age recipients of the store itself (who could read a rescue file), if known.
+    pub fn recipients(&self) -> Vec<crate::keys::recipients::Recipient> {
+        match self {
+            Self::Sops(l) => match l.store().open() {
+                Ok(Some(file)) => file
+                    .age_recipients()
+                    .iter()
+                    .filter_map(|r| crate::keys::recipients::Recipient::parse(r).ok())
+                    .collect(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// Where a rescue file for this store should go first, and its name stem.
+    pub fn rescue_place(&self) -> (std::path::PathBuf, String) {
+        match self {
+            Self::Sops(l) => {
+                let p = l.store().path();
+                let dir = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(std::path::Path::new("."));
+                let stem = p
+                    .file_name()
+                    .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
+                (dir.to_owned(), stem)
+            }
+        }
+    }
+
+    /// The flags that name this store, for messages (`--file F --key 'K'`).
+    pub fn store_flags(&self) -> String {
+        match self {
+            Self::Sops(l) => format!(
+                "--file {} --key '{}'",
+                l.store().path().display(),
+                l.store().key()
+            ),
+        }
+    }
+
     /// Re-reads the secret inside the lock.
     pub fn read(&self) -> Result<Option<SecretString>, Error> {
         match self {

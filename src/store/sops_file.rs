@@ -55,6 +55,11 @@ impl SopsStore {
         &self.path
     }
 
+    /// `--age` / `SOPS_AGE_RECIPIENTS`, for new files.
+    pub fn recipients(&self) -> Option<&str> {
+        self.recipients.as_deref()
+    }
+
     /// The key path.
     pub fn key(&self) -> &KeyPath {
         &self.key

@@ -93,7 +93,7 @@ async fn binary_prints_base_url_first_and_stops_on_sigterm() {
         "the token is only in the file"
     );
 
-    let http = reqwest::Client::new();
+    let http = crate::common::http_client();
     let verify = http
         .get(format!("{first}/user/tokens/verify"))
         .bearer_auth(&secret)
@@ -169,7 +169,7 @@ async fn dropping_the_handle_stops_the_server() {
         200
     );
     drop(fake);
-    let fresh = reqwest::Client::new();
+    let fresh = crate::common::http_client();
     assert!(
         fresh
             .get(format!("{base}/user/tokens/verify"))

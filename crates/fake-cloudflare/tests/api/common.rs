@@ -66,10 +66,7 @@ impl Api {
     pub fn with_timeout(fake: &FakeCloudflare, timeout: Duration) -> Self {
         Api {
             base: fake.base_url(),
-            http: reqwest::Client::builder()
-                .timeout(timeout)
-                .build()
-                .expect("client"),
+            http: http_builder().timeout(timeout).build().expect("client"),
         }
     }
 
@@ -151,4 +148,16 @@ pub fn token_body(name: &str, group: &str, resources: Value) -> Value {
 
 pub fn all_zones() -> Value {
     json!({"com.cloudflare.api.account.zone.*": "*"})
+}
+
+/// A reqwest client; installs the ring provider first (see the dev-dependency note).
+pub fn http_client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// A reqwest client builder, with the crypto provider installed.
+pub fn http_builder() -> reqwest::ClientBuilder {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
 }

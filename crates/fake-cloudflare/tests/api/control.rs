@@ -14,7 +14,7 @@ impl Control {
     fn new(fake: &FakeCloudflare) -> Self {
         Control {
             base: fake.control_url(),
-            http: reqwest::Client::new(),
+            http: crate::common::http_client(),
         }
     }
 

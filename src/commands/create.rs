@@ -1,0 +1,99 @@
+//! `cfsecret create`: mint a token and store it.
+
+use secrecy::SecretString;
+
+use crate::cli::args::{CreateArgs, GlobalArgs};
+use crate::cloudflare::{Op, api_time};
+use crate::error::Error;
+use crate::lifecycle::mint::{self, Replaced};
+use crate::lifecycle::session::{self, AuthSource};
+use crate::lifecycle::{Run, reconcile, rescue_recipients, spec};
+use crate::output::Report;
+use crate::store::Store;
+
+/// A harmless value for the preflight's trial render (never written).
+pub fn probe() -> SecretString {
+    SecretString::from("cfsecret-preflight-probe")
+}
+
+/// Runs `create`.
+pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
+    let store = Store::from_args(&args.store)?;
+    // Flags that can be checked locally fail before anything else.
+    spec::validity(args, jiff::Timestamp::now())?;
+    crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
+    let mut run = Run::start(
+        &store,
+        global,
+        &AuthSource::from(&args.auth),
+        args.auth.account_id.as_deref(),
+    )?;
+    let rescue = rescue_recipients(None, store.recipients_arg(), run.locked.recipients())?;
+    let current = run.locked.read()?;
+    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+    let current = run.locked.read()?;
+    let mut replaced = None;
+    if let Some(secret) = &current {
+        match run.verify(secret) {
+            Ok(v) if v.status.is_active() && !args.force => {
+                return Ok(Report::new(
+                    false,
+                    "unchanged",
+                    format!(
+                        "{} already holds an active token (id {}); use --force to mint a new one",
+                        store.label(),
+                        v.id
+                    ),
+                )
+                .field("token_id", v.id)
+                .field("status", "active")
+                .field("expires_on", v.expires_on.map(api_time))
+                .field("store", store.describe()));
+            }
+            // An inactive or (with --force) active token is replaced, and revoked afterwards.
+            Ok(v) => {
+                replaced = Some(Replaced {
+                    id: v.id,
+                    secret: Some(secret.clone()),
+                })
+            }
+            Err(e) if e.token_invalid() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let manager = match &run.explicit {
+        Some(c) => run.session.client(Some(c.clone()))?,
+        None => return Err(session::no_credential(Op::CreateToken)),
+    };
+    let token = spec::build(args, &run.session, &manager)?;
+    run.locked.preflight(&probe())?;
+    if run.check {
+        notes.push(format!(
+            "would create token {:?} with {} policies and store it at {}",
+            token.name,
+            token.policies.len(),
+            store.label()
+        ));
+        return Ok(Report::new(true, "created", notes.join("; ")).field("store", store.describe()));
+    }
+    let old_id = replaced.as_ref().map(|r| r.id.clone());
+    let minted = mint::mint_and_store(&mut run, &manager, token, replaced, None)?;
+    notes.extend(minted.notes);
+    let mut msg = format!(
+        "created token {} ({:?}) and stored it at {}",
+        minted.token.id,
+        args.name,
+        store.label()
+    );
+    if !notes.is_empty() {
+        msg.push_str("; ");
+        msg.push_str(&notes.join("; "));
+    }
+    Ok(Report::new(true, "created", msg)
+        .field("token_id", minted.token.id.clone())
+        .field("name", args.name.clone())
+        .field("status", minted.verified.status.as_str())
+        .field("expires_on", minted.verified.expires_on.map(api_time))
+        .field("old_token_id", old_id)
+        .field("store", store.describe()))
+}

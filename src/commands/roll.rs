@@ -1,0 +1,159 @@
+//! `cfsecret roll`: roll the stored token's secret in place and store the new one.
+//!
+//! A roll kills the old secret at once and returns the new one exactly once, so everything the
+//! write needs is checked first, the intent is journaled, and if the write still fails the new
+//! secret goes to an age-encrypted rescue file (exit 5).
+
+use std::time::{Duration, Instant};
+
+use crate::cli::args::{GlobalArgs, RollArgs};
+use crate::cloudflare::api_time;
+use crate::error::{Error, UsageError};
+use crate::lifecycle::journal::Pending;
+use crate::lifecycle::session::AuthSource;
+use crate::lifecycle::{LifecycleError, Run, reconcile, rescue_recipients};
+use crate::output::Report;
+use crate::store::Store;
+
+/// Runs `roll`.
+pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
+    let store = Store::from_args(&args.store)?;
+    let mut run = Run::start(
+        &store,
+        global,
+        &AuthSource::from(&args.auth),
+        args.auth.account_id.as_deref(),
+    )?;
+    let rescue = rescue_recipients(
+        args.rescue_age.as_deref(),
+        store.recipients_arg(),
+        run.locked.recipients(),
+    )?;
+    let current = run.locked.read()?;
+    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+    let current = run
+        .locked
+        .read()?
+        .ok_or_else(|| LifecycleError::NothingStored {
+            store: store.label(),
+        })?;
+    let v = match run.verify(&current) {
+        Ok(v) => v,
+        Err(e) if e.token_invalid() => {
+            return Err(LifecycleError::StoredTokenInvalid {
+                store: store.label(),
+                detail: e.to_string(),
+            }
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let manager = run.manager(Some(&current))?;
+    // Everything the write after the roll needs, checked before the roll.
+    run.locked.preflight(&super::create::probe())?;
+    if rescue.is_empty() {
+        return Err(UsageError::new(format!(
+            "no rescue recipient for {}: a roll whose write fails could lose the token",
+            store.label()
+        ))
+        .with_hint("pass --rescue-age age1… (or set SOPS_AGE_RECIPIENTS)")
+        .into());
+    }
+    if run.check {
+        notes.push(format!(
+            "would roll token {} and store its new secret at {}",
+            v.id,
+            store.label()
+        ));
+        return Ok(Report::new(true, "rolled", notes.join("; "))
+            .field("token_id", v.id)
+            .field("store", store.describe()));
+    }
+    run.record(Pending::Rolling {
+        token_id: v.id.clone(),
+    })?;
+    let secret = match run
+        .session
+        .block_on(manager.roll_token(&run.session.owner, &v.id))
+    {
+        Ok(s) => s,
+        Err(e) if e.maybe_applied() => {
+            // Did the roll happen? The old secret stops working if it did; a stalled request
+            // may still be applied, so watch for a while before deciding.
+            let settle = (global.timeout * 2).max(Duration::from_secs(3));
+            let start = Instant::now();
+            let mut rolled = false;
+            while start.elapsed() < settle {
+                match run.verify(&current) {
+                    Err(v) if v.token_invalid() => {
+                        rolled = true;
+                        break;
+                    }
+                    _ => std::thread::sleep(Duration::from_millis(300)),
+                }
+            }
+            let stored = run.locked.read()?;
+            if rolled {
+                log::warn!("the roll of {} happened but its response was lost", v.id);
+                notes.extend(reconcile::reconcile(&mut run, stored.as_ref(), &rescue)?);
+                let after = run
+                    .locked
+                    .read()?
+                    .ok_or_else(|| LifecycleError::NothingStored {
+                        store: store.label(),
+                    })?;
+                let fresh = run.verify(&after)?;
+                let msg = format!(
+                    "rolled token {} and stored its new secret at {}; {}",
+                    v.id,
+                    store.label(),
+                    notes.join("; ")
+                );
+                return Ok(Report::new(true, "rolled", msg)
+                    .field("token_id", fresh.id)
+                    .field("status", fresh.status.as_str())
+                    .field("expires_on", fresh.expires_on.map(api_time))
+                    .field("store", store.describe()));
+            }
+            return Err(LifecycleError::OutcomeUnknown {
+                store: store.label(),
+                what: format!("the roll of token {} got no answer ({e})", v.id),
+            }
+            .into());
+        }
+        Err(e) => {
+            run.clear()?;
+            return Err(e.into());
+        }
+    };
+    log::info!("rolled token {}", v.id);
+    let stored = run.store_or_rescue(&secret, &v.id, &rescue);
+    if stored.is_err() {
+        // The rescue file (named in the error) is now the way back; nothing is left to retry.
+        run.clear()?;
+    }
+    stored?;
+    let verified = run.read_back_and_verify(&secret, &v.id).map_err(|cause| {
+        LifecycleError::NewTokenFailedVerification {
+            store: store.label(),
+            new_id: v.id.clone(),
+            cause,
+            rolled_back: false,
+        }
+    })?;
+    run.clear()?;
+    let mut msg = format!(
+        "rolled token {} and stored its new secret at {}",
+        v.id,
+        store.label()
+    );
+    if !notes.is_empty() {
+        msg.push_str("; ");
+        msg.push_str(&notes.join("; "));
+    }
+    Ok(Report::new(true, "rolled", msg)
+        .field("token_id", v.id)
+        .field("status", verified.status.as_str())
+        .field("expires_on", verified.expires_on.map(api_time))
+        .field("store", store.describe()))
+}

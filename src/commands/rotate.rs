@@ -1,0 +1,202 @@
+//! `cfsecret rotate`: the unattended path — mint a successor with the same policies, store it,
+//! verify it from the store, then revoke the old token.
+
+use std::time::Duration;
+
+use jiff::Timestamp;
+
+use crate::cli::args::{GlobalArgs, RotateArgs};
+use crate::cloudflare::{NewToken, Token, api_time};
+use crate::duration::{format_duration, parse_duration};
+use crate::error::Error;
+use crate::lifecycle::mint::{self, Replaced};
+use crate::lifecycle::session::AuthSource;
+use crate::lifecycle::{LifecycleError, Run, naming, reconcile, rescue_recipients};
+use crate::output::Report;
+use crate::store::Store;
+
+fn dur(flag: Option<&String>) -> Result<Option<Duration>, Error> {
+    Ok(flag.map(|s| parse_duration(s)).transpose()?)
+}
+
+/// Whether the token is due: old enough (`--max-age`) or close enough to expiry
+/// (`--min-remaining`); always without either flag. Returns the reason.
+fn due(
+    token: &Token,
+    max_age: Option<Duration>,
+    min_remaining: Option<Duration>,
+    now: Timestamp,
+) -> Option<String> {
+    if max_age.is_none() && min_remaining.is_none() {
+        return Some("rotation requested".into());
+    }
+    if let Some(max) = max_age {
+        // The secret last changed when the token was created or last rolled.
+        let changed = token.modified_on.or(token.issued_on);
+        let age = changed.map_or(Duration::MAX, |c| {
+            Duration::from_secs(now.as_second().saturating_sub(c.as_second()).max(0) as u64)
+        });
+        if age >= max {
+            return Some(format!(
+                "it is {} old (--max-age {})",
+                format_duration(age),
+                format_duration(max)
+            ));
+        }
+    }
+    if let (Some(min), Some(exp)) = (min_remaining, token.expires_on) {
+        let left =
+            Duration::from_secs(exp.as_second().saturating_sub(now.as_second()).max(0) as u64);
+        if left <= min {
+            return Some(format!(
+                "it expires in {} (--min-remaining {})",
+                format_duration(left),
+                format_duration(min)
+            ));
+        }
+    }
+    None
+}
+
+/// Runs `rotate`.
+pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
+    let store = Store::from_args(&args.store)?;
+    let max_age = dur(args.max_age.as_ref())?;
+    let min_remaining = dur(args.min_remaining.as_ref())?;
+    let keep_old = dur(args.keep_old.as_ref())?;
+    let mut run = Run::start(
+        &store,
+        global,
+        &AuthSource::from(&args.auth),
+        args.auth.account_id.as_deref(),
+    )?;
+    let rescue = rescue_recipients(
+        args.rescue_age.as_deref(),
+        store.recipients_arg(),
+        run.locked.recipients(),
+    )?;
+    let current = run.locked.read()?;
+    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+    if run.journal.pending.is_some() {
+        // A previous rotation's old token is still in its --keep-old grace period.
+        return Ok(Report::new(
+            false,
+            "unchanged",
+            format!("{}: {}", store.label(), notes.join("; ")),
+        )
+        .field("store", store.describe()));
+    }
+    let current = run
+        .locked
+        .read()?
+        .ok_or_else(|| LifecycleError::NothingStored {
+            store: store.label(),
+        })?;
+    let v = match run.verify(&current) {
+        Ok(v) => v,
+        Err(e) if e.token_invalid() => {
+            return Err(LifecycleError::StoredTokenInvalid {
+                store: store.label(),
+                detail: e.to_string(),
+            }
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let manager = run.manager(Some(&current))?;
+    let owner = run.session.owner.clone();
+    let old = run.session.block_on(manager.get_token(&owner, &v.id))?;
+    let now = Timestamp::now();
+    let Some(reason) = (if v.status.is_active() {
+        due(&old, max_age, min_remaining, now)
+    } else {
+        Some(format!("it is {}", v.status.as_str()))
+    }) else {
+        let age = old.modified_on.or(old.issued_on).map(|c| {
+            format_duration(Duration::from_secs(
+                (now.as_second() - c.as_second()).max(0) as u64,
+            ))
+        });
+        let msg = format!(
+            "the token at {} (id {}) does not need rotating yet{}",
+            store.label(),
+            v.id,
+            age.map(|a| format!(" (age {a})")).unwrap_or_default()
+        );
+        return Ok(Report::new(false, "unchanged", msg)
+            .field("token_id", v.id)
+            .field("status", v.status.as_str())
+            .field("expires_on", v.expires_on.map(api_time))
+            .field("store", store.describe()));
+    };
+    sweep_abandoned(&run, &manager, &old, now, &mut notes);
+    let mut successor = NewToken::successor_of(&old, old.name.clone());
+    // Keep the lifetime: a token minted for 90 days is replaced by one for 90 days.
+    if let (Some(exp), Some(issued)) = (old.expires_on, old.issued_on) {
+        let lifetime = exp.as_second() - issued.as_second();
+        successor.expires_on = Timestamp::from_second(now.as_second() + lifetime.max(3600)).ok();
+    }
+    run.locked.preflight(&super::create::probe())?;
+    if run.check {
+        notes.push(format!("would rotate token {} ({reason})", v.id));
+        return Ok(Report::new(true, "rotated", notes.join("; "))
+            .field("token_id", v.id)
+            .field("store", store.describe()));
+    }
+    let minted = mint::mint_and_store(
+        &mut run,
+        &manager,
+        successor,
+        Some(Replaced {
+            id: v.id.clone(),
+            secret: Some(current),
+        }),
+        keep_old,
+    )?;
+    notes.extend(minted.notes);
+    let msg = format!(
+        "rotated the token at {} ({reason}): {} replaces {}; {}",
+        store.label(),
+        minted.token.id,
+        v.id,
+        notes.join("; ")
+    );
+    Ok(Report::new(true, "rotated", msg)
+        .field("token_id", minted.token.id.clone())
+        .field("old_token_id", v.id)
+        .field("status", minted.verified.status.as_str())
+        .field("expires_on", minted.verified.expires_on.map(api_time))
+        .field("store", store.describe()))
+}
+
+/// Deletes successors of this token that an interrupted run left under a pending name when its
+/// journal was lost too. Only tokens named `NAME [cfsecret:pending:…]` for this very name,
+/// older than an hour, are touched; failures only warn.
+fn sweep_abandoned(
+    run: &Run<'_>,
+    manager: &crate::cloudflare::Client,
+    old: &Token,
+    now: Timestamp,
+    notes: &mut Vec<String>,
+) {
+    let owner = run.session.owner.clone();
+    let Ok(tokens) = run.session.block_on(manager.list_tokens(&owner)) else {
+        return;
+    };
+    for t in tokens
+        .iter()
+        .filter(|t| t.id != old.id && naming::is_pending_for(&t.name, &old.name))
+    {
+        if t.issued_on
+            .is_some_and(|i| now.as_second() - i.as_second() > 3600)
+        {
+            match run.session.block_on(manager.delete_token(&owner, &t.id)) {
+                Ok(_) => notes.push(format!(
+                    "deleted abandoned successor {} ({:?})",
+                    t.id, t.name
+                )),
+                Err(e) => log::warn!("could not delete abandoned successor {}: {e}", t.id),
+            }
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! Minting a token into the store: the sequence create and rotate share.
+//!
+//! 1. journal the intent, then create the token under a recognisable pending name;
+//! 2. journal its id, write its secret to the store;
+//! 3. read it back from the store and verify it with Cloudflare;
+//! 4. journal "stored", give it its final name, revoke the token it replaces (or let that
+//!    token expire after `--keep-old`); clear the journal.
+//!
+//! Any failure before 4 is rolled back (the new token deleted, the old secret put back) so the
+//! store keeps a working token; a lost create response is cleaned up by its pending name.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::Run;
+use super::error::LifecycleError;
+use super::journal::Pending;
+use super::naming;
+use super::reconcile;
+use crate::cloudflare::{
+    ApiError, Client, CredentialSource, Deletion, NewToken, Token, VerifyResult,
+};
+use crate::error::Error;
+
+/// The token a mint replaces.
+pub struct Replaced {
+    /// Its id.
+    pub id: String,
+    /// Its secret, put back into the store if the new one fails.
+    pub secret: Option<SecretString>,
+}
+
+/// A minted, stored and verified token.
+#[derive(Debug)]
+pub struct Minted {
+    /// The new token as created.
+    pub token: Token,
+    /// What Cloudflare said when the stored copy was verified.
+    pub verified: VerifyResult,
+    /// What was done to the old token, and other remarks.
+    pub notes: Vec<String>,
+}
+
+/// Mints `spec` and makes it the stored token.
+pub fn mint_and_store(
+    run: &mut Run<'_>,
+    manager: &Client,
+    mut spec: NewToken,
+    replaced: Option<Replaced>,
+    keep_old: Option<Duration>,
+) -> Result<Minted, Error> {
+    let owner = run.session.owner.clone();
+    let final_name = spec.name.clone();
+    let pending_name = naming::pending_name(&final_name);
+    spec.name = pending_name.clone();
+    let old_id = replaced.as_ref().map(|r| r.id.clone());
+    run.record(Pending::Minting {
+        pending_name: pending_name.clone(),
+        final_name: final_name.clone(),
+        old_id: old_id.clone(),
+    })?;
+    let (token, secret) = match run.session.block_on(manager.create_token(&owner, &spec)) {
+        Ok(created) => created,
+        Err(e) if e.maybe_applied() => return Err(lost_create(run, manager, &pending_name, e)),
+        Err(e) => {
+            run.clear()?;
+            return Err(e.into());
+        }
+    };
+    log::info!("created token {} as {pending_name:?}", token.id);
+    run.record(Pending::Minted {
+        new_id: token.id.clone(),
+        final_name: final_name.clone(),
+        old_id: old_id.clone(),
+    })?;
+    if let Err(write_error) = run.locked.write(&secret) {
+        return Err(roll_back(run, manager, &token.id, None, write_error));
+    }
+    let verified = match run.read_back_and_verify(&secret, &token.id) {
+        Ok(v) => v,
+        Err(cause) => {
+            let put_back = replaced.as_ref().and_then(|r| r.secret.as_ref());
+            let rolled_back = put_back.is_some();
+            let e = LifecycleError::NewTokenFailedVerification {
+                store: run.label(),
+                new_id: token.id.clone(),
+                cause,
+                rolled_back,
+            };
+            return Err(roll_back(run, manager, &token.id, put_back, e.into()));
+        }
+    };
+    // From here on the new token is the stored one; when the stored token is also the
+    // credential, act as the new one.
+    let as_new;
+    let manager = if run.explicit.is_none() {
+        as_new = run
+            .session
+            .client_as(&secret, CredentialSource::StoredToken)?;
+        &as_new
+    } else {
+        manager
+    };
+    let revoke_after = match (keep_old, &old_id) {
+        (Some(grace), Some(old)) => Some(expire_old_later(run, manager, old, grace)),
+        _ => None,
+    };
+    run.record(Pending::Stored {
+        new_id: token.id.clone(),
+        final_name: final_name.clone(),
+        old_id: old_id.clone(),
+        revoke_after,
+    })?;
+    let mut notes = Vec::new();
+    reconcile::finish_stored(
+        run,
+        manager,
+        &token.id,
+        &final_name,
+        old_id.as_deref(),
+        revoke_after,
+        &mut notes,
+    )?;
+    Ok(Minted {
+        token,
+        verified,
+        notes,
+    })
+}
+
+/// The create went out but its answer (with the only copy of the secret) did not come back.
+/// Whatever it created is found by its pending name and deleted; if nothing is found yet, the
+/// journal keeps the name for the next run.
+fn lost_create(run: &mut Run<'_>, manager: &Client, pending_name: &str, cause: ApiError) -> Error {
+    let owner = run.session.owner.clone();
+    let found = run.session.block_on(manager.list_tokens(&owner));
+    let store = run.label();
+    match found {
+        Ok(tokens) => {
+            let orphans: Vec<&Token> = tokens.iter().filter(|t| t.name == pending_name).collect();
+            let mut all_deleted = !orphans.is_empty();
+            for t in &orphans {
+                match run.session.block_on(manager.delete_token(&owner, &t.id)) {
+                    Ok(_) => log::warn!(
+                        "deleted token {} that a lost create response left behind",
+                        t.id
+                    ),
+                    Err(_) => all_deleted = false,
+                }
+            }
+            if all_deleted && run.clear().is_ok() {
+                return LifecycleError::OutcomeUnknown {
+                    store,
+                    what: format!("the response to creating a token was lost ({cause}); the token it created was deleted, nothing changed"),
+                }
+                .into();
+            }
+        }
+        Err(e) => log::warn!("could not look for the token a lost create left behind: {e}"),
+    }
+    LifecycleError::OutcomeUnknown {
+        store,
+        what: format!("the response to creating a token was lost ({cause}); the next run deletes whatever it created"),
+    }
+    .into()
+}
+
+/// Undoes a mint: puts the old secret back (if given) and deletes the new token. Returns the
+/// error to report; if the new token cannot be deleted the journal keeps it for the next run.
+fn roll_back(
+    run: &mut Run<'_>,
+    manager: &Client,
+    new_id: &str,
+    put_back: Option<&SecretString>,
+    cause: Error,
+) -> Error {
+    if let Some(old) = put_back
+        && let Err(e) = run.locked.write(old)
+    {
+        log::error!(
+            "could not put the previous token back into {}: {e}",
+            run.label()
+        );
+    }
+    match run
+        .session
+        .block_on(manager.delete_token(&run.session.owner, new_id))
+    {
+        Ok(Deletion::Deleted | Deletion::AlreadyGone) => {
+            log::warn!("rolled back: deleted the new token {new_id}");
+            if let Err(e) = run.clear() {
+                log::warn!("could not clear the journal: {e}");
+            }
+        }
+        Err(e) => log::error!("could not delete the new token {new_id}; the next run will: {e}"),
+    }
+    cause
+}
+
+/// `--keep-old`: the old token stays valid for `grace`, and Cloudflare itself makes it expire
+/// then, so it dies on time even if cfsecret never runs again. Returns the revocation time.
+fn expire_old_later(run: &Run<'_>, manager: &Client, old_id: &str, grace: Duration) -> i64 {
+    let deadline =
+        jiff::Timestamp::now().as_second() + i64::try_from(grace.as_secs()).unwrap_or(i64::MAX / 2);
+    let owner = run.session.owner.clone();
+    let update = || -> Result<(), ApiError> {
+        let current = run.session.block_on(manager.get_token(&owner, old_id))?;
+        let deadline_ts = jiff::Timestamp::from_second(deadline).unwrap_or(jiff::Timestamp::MAX);
+        if current.expires_on.is_some_and(|e| e <= deadline_ts) {
+            return Ok(());
+        }
+        let mut shortened = NewToken::from_token(&current);
+        shortened.expires_on = Some(deadline_ts);
+        run.session
+            .block_on(manager.update_token(&owner, old_id, &shortened))
+            .map(|_| ())
+    };
+    if let Err(e) = update() {
+        log::warn!(
+            "could not set the old token {old_id} to expire at the end of --keep-old (the next run revokes it): {e}"
+        );
+    }
+    deadline
+}

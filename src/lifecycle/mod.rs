@@ -1,0 +1,187 @@
+//! The token lifecycle shared by create, rotate and roll: a locked store, its journal, a
+//! Cloudflare session, and the careful steps around every irreversible call.
+//!
+//! The rule (CONTRACT invariant 4): an irreversible step starts only after everything after it
+//! has been checked; its intent is journaled before it is sent; its result is stored, read back
+//! from the store and verified with Cloudflare before anything old is revoked.
+
+pub mod error;
+pub mod journal;
+pub mod mint;
+pub mod naming;
+pub mod reconcile;
+pub mod rescue;
+pub mod session;
+pub mod spec;
+
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use crate::cli::args::GlobalArgs;
+use crate::cloudflare::{ApiError, Client, CredentialSource, ManagementCredential, VerifyResult};
+use crate::error::Error;
+use crate::keys::recipients::{self, Recipient};
+use crate::store::{Locked, Store, WriteOutcome};
+pub use error::LifecycleError;
+use journal::{Journal, Pending};
+pub use session::{AuthSource, Session};
+
+/// A store, locked, with its journal and a Cloudflare session.
+pub struct Run<'s> {
+    /// The Cloudflare session.
+    pub session: Session,
+    /// The store.
+    pub store: &'s Store,
+    /// The held lock.
+    pub locked: Locked<'s>,
+    /// What a previous run left in progress.
+    pub journal: Journal,
+    journal_path: PathBuf,
+    /// The management credential from flags or environment (not the stored token).
+    pub explicit: Option<ManagementCredential>,
+    /// `--check`: no API mutation, no write.
+    pub check: bool,
+}
+
+impl<'s> Run<'s> {
+    /// Finds the credential, opens the session and takes the store's lock.
+    pub fn start(
+        store: &'s Store,
+        global: &GlobalArgs,
+        auth: &AuthSource,
+        account_id: Option<&str>,
+    ) -> Result<Self, Error> {
+        let explicit = session::management_credential(auth)?;
+        let session = Session::new(global, account_id)?;
+        let locked = store.lock(global.wait, global.wait_timeout)?;
+        let journal_path = locked.journal_path();
+        let journal = Journal::load(&journal_path);
+        Ok(Self {
+            session,
+            store,
+            locked,
+            journal,
+            journal_path,
+            explicit,
+            check: global.check,
+        })
+    }
+
+    /// `KEY in FILE`, for messages.
+    pub fn label(&self) -> String {
+        self.store.label()
+    }
+
+    /// A client that may manage tokens: the explicit credential, else the stored token itself
+    /// (contract step 4), else none.
+    pub fn manager(&self, stored: Option<&SecretString>) -> Result<Client, Error> {
+        match (&self.explicit, stored) {
+            (Some(c), _) => self.session.client(Some(c.clone())),
+            (None, Some(token)) => self.session.client_as(token, CredentialSource::StoredToken),
+            (None, None) => self.session.client(None),
+        }
+    }
+
+    /// Asks Cloudflare about a secret.
+    pub fn verify(&self, secret: &SecretString) -> Result<VerifyResult, ApiError> {
+        let client = self
+            .session
+            .client(None)
+            .map_err(|_| ApiError::NoCredential {
+                op: crate::cloudflare::Op::Verify,
+            })?;
+        self.session
+            .block_on(client.verify(secret, self.session.account_id.as_deref()))
+    }
+
+    /// Records a step before it is taken (not in check mode).
+    pub fn record(&mut self, step: Pending) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        self.journal.record(&self.journal_path, step)
+    }
+
+    /// Nothing is in progress any more.
+    pub fn clear(&mut self) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        self.journal.clear(&self.journal_path)
+    }
+
+    /// Reads the secret back from the store and verifies it with Cloudflare: it must be the one
+    /// just written, active, and belong to `expect_id`.
+    pub fn read_back_and_verify(
+        &self,
+        written: &SecretString,
+        expect_id: &str,
+    ) -> Result<VerifyResult, String> {
+        let stored = self
+            .locked
+            .read()
+            .map_err(|e| format!("reading it back failed: {e}"))?;
+        let stored = stored.ok_or_else(|| "it is not in the store after writing".to_owned())?;
+        if !crate::secret::eq(&stored, written) {
+            return Err("the store holds a different value than the one written".into());
+        }
+        let v = self.verify(&stored).map_err(|e| e.to_string())?;
+        if v.id != expect_id {
+            return Err(format!("it verifies as token {}, not {expect_id}", v.id));
+        }
+        if !v.status.is_active() {
+            return Err(format!("Cloudflare reports it {}", v.status.as_str()));
+        }
+        Ok(v)
+    }
+
+    /// Writes a new secret that exists nowhere else (after a roll): on failure it goes to an
+    /// age-encrypted rescue file and the error says where (exit 5).
+    pub fn store_or_rescue(
+        &self,
+        secret: &SecretString,
+        token_id: &str,
+        rescue_to: &[Recipient],
+    ) -> Result<WriteOutcome, Error> {
+        match self.locked.write(secret) {
+            Ok(outcome) => Ok(outcome),
+            Err(e) => {
+                let (dir, stem) = self.locked.rescue_place();
+                let file = rescue::write(&dir, &stem, secret, rescue_to);
+                Err(rescue::Rescued {
+                    store: self.label(),
+                    cause: e.to_string(),
+                    file: file.clone(),
+                    token_id: token_id.to_owned(),
+                    restore: match &file {
+                        Some(f) => format!(
+                            "age -d -i YOUR_AGE_KEY {} | cfsecret set {}",
+                            f.display(),
+                            self.locked.store_flags()
+                        ),
+                        None => String::new(),
+                    },
+                }
+                .into())
+            }
+        }
+    }
+}
+
+/// The recipients of a rescue file: `--rescue-age`, else `SOPS_AGE_RECIPIENTS`/`--age`, else
+/// the store's own recipients (found by the preflight).
+pub fn rescue_recipients(
+    flag: Option<&str>,
+    store_default: Option<&str>,
+    from_store: Vec<Recipient>,
+) -> Result<Vec<Recipient>, Error> {
+    for list in [flag, store_default].into_iter().flatten() {
+        let parsed = recipients::parse_list(list)
+            .map_err(|e| crate::error::UsageError::new(format!("bad rescue recipient: {e}")))?;
+        if !parsed.is_empty() {
+            return Ok(parsed);
+        }
+    }
+    Ok(from_store)
+}

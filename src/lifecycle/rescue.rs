@@ -1,0 +1,148 @@
+//! Rescue files: where a new secret goes when the store cannot take it after an irreversible step.
+//!
+//! The secret is age-encrypted (ASCII-armored) to the rescue recipients, written with
+//! `create_new` and mode 0600 next to the store if possible, else under
+//! `$XDG_STATE_HOME/cfsecret/rescue/` (`~/.local/state/...`), else the temp directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use age::armor::{ArmoredWriter, Format};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::error::{Diagnose, Exit};
+use crate::keys::recipients::Recipient;
+use crate::store::atomic;
+
+/// The secret could not be stored, and was (or could not even be) rescued.
+#[derive(Debug)]
+pub struct Rescued {
+    /// The store, for the message.
+    pub store: String,
+    /// Why the store write failed.
+    pub cause: String,
+    /// The rescue file, or `None` if writing it failed too.
+    pub file: Option<PathBuf>,
+    /// The token id, for `--json`.
+    pub token_id: String,
+    /// How to restore the secret into the store.
+    pub restore: String,
+}
+
+impl std::fmt::Display for Rescued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) => write!(
+                f,
+                "the new secret of token {} could not be written to {} ({}); it was saved, encrypted, to {}",
+                self.token_id,
+                self.store,
+                self.cause,
+                file.display()
+            ),
+            None => write!(
+                f,
+                "the new secret of token {} could not be written to {} ({}), nor to a rescue file",
+                self.token_id, self.store, self.cause
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Rescued {}
+
+impl Diagnose for Rescued {
+    fn code(&self) -> &'static str {
+        if self.file.is_some() {
+            "rescued"
+        } else {
+            "secret_lost"
+        }
+    }
+
+    fn exit(&self) -> Exit {
+        if self.file.is_some() {
+            Exit::Rescued
+        } else {
+            Exit::Failure
+        }
+    }
+
+    fn hint(&self) -> Option<String> {
+        Some(match &self.file {
+            Some(_) => format!("fix the store, then restore the secret: {}", self.restore),
+            None => "the token works but its secret is lost: roll it again (cfsecret roll with a management credential, or the dashboard)".into(),
+        })
+    }
+
+    fn fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut m = serde_json::Map::new();
+        m.insert("token_id".into(), self.token_id.clone().into());
+        if let Some(f) = &self.file {
+            m.insert("rescue_file".into(), f.display().to_string().into());
+        }
+        m
+    }
+
+    fn changed(&self) -> bool {
+        true
+    }
+}
+
+fn candidate_dirs(store_dir: &Path) -> Vec<PathBuf> {
+    let mut dirs = vec![store_dir.to_owned()];
+    let state = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| crate::keys::identities::home_dir().map(|h| h.join(".local/state")));
+    if let Some(state) = state {
+        dirs.push(state.join("cfsecret").join("rescue"));
+    }
+    dirs.push(std::env::temp_dir());
+    dirs
+}
+
+/// Encrypts `secret` to `recipients` and writes it to the first place that takes it.
+pub fn write(
+    store_dir: &Path,
+    stem: &str,
+    secret: &SecretString,
+    recipients: &[Recipient],
+) -> Option<PathBuf> {
+    let armored = encrypt(secret, recipients)?;
+    let stamp = crate::sops::gotime::GoTime::now_utc()
+        .format_rfc3339()
+        .replace([':', '-'], "");
+    let name = format!("{stem}.cfsecret-rescue-{stamp}.age");
+    for dir in candidate_dirs(store_dir) {
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let path = dir.join(&name);
+        let Ok(mut file) = atomic::create_private(&path) else {
+            continue;
+        };
+        if file
+            .write_all(armored.as_bytes())
+            .and_then(|()| file.sync_all())
+            .is_ok()
+        {
+            atomic::sync_dir(&path);
+            log::warn!("rescue file written: {}", path.display());
+            return Some(path);
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+    None
+}
+
+fn encrypt(secret: &SecretString, recipients: &[Recipient]) -> Option<String> {
+    let encryptor =
+        age::Encryptor::with_recipients(recipients.iter().map(Recipient::as_age)).ok()?;
+    let mut out = Vec::new();
+    let armor = ArmoredWriter::wrap_output(&mut out, Format::AsciiArmor).ok()?;
+    let mut w = encryptor.wrap_output(armor).ok()?;
+    w.write_all(secret.expose_secret().as_bytes()).ok()?;
+    w.finish().and_then(|a| a.finish()).ok()?;
+    String::from_utf8(out).ok()
+}

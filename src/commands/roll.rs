@@ -130,7 +130,11 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let stored = run.store_or_rescue(&secret, &v.id, &rescue);
     if stored.is_err() {
         // The rescue file (named in the error) is now the way back; nothing is left to retry.
-        run.clear()?;
+        // The store's directory may be what failed, so the journal may not be removable: that
+        // must not hide the rescue (exit 5).
+        if let Err(e) = run.clear() {
+            log::warn!("could not clear the journal: {e}");
+        }
     }
     stored?;
     let verified = run.read_back_and_verify(&secret, &v.id).map_err(|cause| {

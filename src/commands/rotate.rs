@@ -130,7 +130,10 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             .field("store", store.describe()));
     };
     sweep_abandoned(&run, &manager, &old, now, &mut notes);
-    let mut successor = NewToken::successor_of(&old, old.name.clone());
+    // A token whose rename was interrupted still carries its pending mark: rotate under the
+    // name it was meant to have.
+    let name = naming::strip_pending(&old.name).to_owned();
+    let mut successor = NewToken::successor_of(&old, name);
     // Keep the lifetime: a token minted for 90 days is replaced by one for 90 days.
     if let (Some(exp), Some(issued)) = (old.expires_on, old.issued_on) {
         let lifetime = exp.as_second() - issued.as_second();
@@ -183,10 +186,9 @@ fn sweep_abandoned(
     let Ok(tokens) = run.session.block_on(manager.list_tokens(&owner)) else {
         return;
     };
-    for t in tokens
-        .iter()
-        .filter(|t| t.id != old.id && naming::is_pending_for(&t.name, &old.name))
-    {
+    for t in tokens.iter().filter(|t| {
+        t.id != old.id && naming::is_pending_for(&t.name, naming::strip_pending(&old.name))
+    }) {
         if t.issued_on
             .is_some_and(|i| now.as_second() - i.as_second() > 3600)
         {

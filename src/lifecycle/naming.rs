@@ -22,6 +22,14 @@ pub fn pending_name(final_name: &str) -> String {
     format!("{base}{suffix}")
 }
 
+/// The name without a pending mark (a token whose rename never happened).
+pub fn strip_pending(name: &str) -> &str {
+    match name.rfind(MARK) {
+        Some(pos) if name.ends_with(']') => &name[..pos],
+        _ => name,
+    }
+}
+
 /// Whether `name` is a pending name derived from `final_name` (any nonce).
 pub fn is_pending_for(name: &str, final_name: &str) -> bool {
     let Some(pos) = name.rfind(MARK) else {
@@ -48,6 +56,8 @@ mod tests {
         assert!(is_pending_for(&p, "cell-v0-dns"));
         assert!(!is_pending_for(&p, "cell-v0"));
         assert!(!is_pending_for("cell-v0-dns", "cell-v0-dns"));
+        assert_eq!(strip_pending(&pending_name("cell-v0-dns")), "cell-v0-dns");
+        assert_eq!(strip_pending("plain name"), "plain name");
         let long = "x".repeat(120);
         let p = pending_name(&long);
         assert_eq!(p.chars().count(), 120);

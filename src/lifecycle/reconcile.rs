@@ -190,19 +190,21 @@ pub fn finish_stored(
 ) -> Result<(), Error> {
     let owner = run.session.owner.clone();
     let current = run.session.block_on(manager.get_token(&owner, new_id))?;
+    let mut renamed = true;
     if current.name != final_name && naming::is_pending_for(&current.name, final_name) {
         if run.check {
             notes.push(format!("would rename token {new_id} to {final_name:?}"));
         } else {
-            let mut renamed = NewToken::from_token(&current);
-            renamed.name = final_name.to_owned();
-            match run
+            let mut named = NewToken::from_token(&current);
+            named.name = final_name.to_owned();
+            if let Err(e) = run
                 .session
-                .block_on(manager.update_token(&owner, new_id, &renamed))
+                .block_on(manager.update_token(&owner, new_id, &named))
             {
-                Ok(_) => {}
-                // The token works under its pending name; the next run renames it.
-                Err(e) => log::warn!("could not rename token {new_id} to {final_name:?} yet: {e}"),
+                // The token works under its pending name; the journal keeps the rename for the
+                // next run.
+                log::warn!("could not rename token {new_id} to {final_name:?} yet: {e}");
+                renamed = false;
             }
         }
     }
@@ -238,5 +240,14 @@ pub fn finish_stored(
             }
         }
     }
-    run.clear()
+    if renamed {
+        run.clear()
+    } else {
+        run.record(Pending::Stored {
+            new_id: new_id.to_owned(),
+            final_name: final_name.to_owned(),
+            old_id: None,
+            revoke_after: None,
+        })
+    }
 }

@@ -18,6 +18,11 @@ pub enum StoreError {
         /// The OS error.
         error: std::io::Error,
     },
+    /// The directory the store should be in does not exist.
+    MissingDirectory {
+        /// The directory.
+        dir: PathBuf,
+    },
     /// Another cfsecret holds the store's lock.
     Locked {
         /// The store, for the message.
@@ -44,6 +49,9 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { op, path, error } => write!(f, "cannot {op} {}: {error}", path.display()),
+            Self::MissingDirectory { dir } => {
+                write!(f, "the directory {} does not exist", dir.display())
+            }
             Self::Locked {
                 store,
                 lock,
@@ -73,13 +81,14 @@ impl Diagnose for StoreError {
     fn code(&self) -> &'static str {
         match self {
             Self::Io { .. } => "io_error",
+            Self::MissingDirectory { .. } => "missing_directory",
             Self::Locked { .. } => "locked",
         }
     }
 
     fn exit(&self) -> Exit {
         match self {
-            Self::Io { .. } => Exit::Failure,
+            Self::Io { .. } | Self::MissingDirectory { .. } => Exit::Failure,
             Self::Locked { .. } => Exit::Locked,
         }
     }
@@ -94,6 +103,12 @@ impl Diagnose for StoreError {
             }
             Self::Io { .. } => {
                 "check free disk space and permissions, then run the command again".into()
+            }
+            Self::MissingDirectory { dir } => {
+                format!(
+                    "create it first (mkdir -p {}), or fix the path",
+                    dir.display()
+                )
             }
             Self::Locked { waited: None, .. } => {
                 "run again later, or pass --wait to queue behind the other run".into()

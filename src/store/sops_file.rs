@@ -137,11 +137,9 @@ impl SopsStore {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         if !parent.is_dir() {
-            return Err(StoreError::io(
-                "use the directory of",
-                &self.path,
-                std::io::Error::from(std::io::ErrorKind::NotFound),
-            )
+            return Err(StoreError::MissingDirectory {
+                dir: parent.to_owned(),
+            }
             .into());
         }
         let lock = lock::acquire(

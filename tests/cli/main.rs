@@ -8,3 +8,7 @@ mod secrets;
 mod sops_create;
 mod sops_errors;
 mod sops_interop;
+mod token_errors;
+mod token_faults;
+mod tokens;
+mod walkthrough;

@@ -319,3 +319,109 @@ pub fn digest(path: &Path) -> Vec<u8> {
 pub fn canary(tag: &str) -> String {
     format!("cfsecret-canary-{tag}-7f3a9c2e1b")
 }
+
+/// A test world with a running fake Cloudflare: cfsecret points at it, the management token is
+/// the fake's bootstrap token (in CLOUDFLARE_API_TOKEN), new files go to fixture key A.
+pub struct Cf {
+    pub t: Test,
+    pub fake: fake_cloudflare::FakeCloudflare,
+}
+
+/// The store every token test uses.
+pub const STORE: &str = "secrets/cell-v0.yml";
+/// Its key.
+pub const KEY: &str = "cloudflare_api_token";
+/// The token name the tests create.
+pub const NAME: &str = "cell-v0-dns";
+
+impl Cf {
+    pub fn new() -> Self {
+        Self::with(fake_cloudflare::Config::default())
+    }
+
+    pub fn with(config: fake_cloudflare::Config) -> Self {
+        let fake = fake_cloudflare::FakeCloudflare::start_with(config);
+        let mut t = Test::new();
+        t.age_keys(&["keys/age-a.txt"]);
+        t.env("CLOUDFLARE_API_BASE_URL", fake.base_url());
+        t.env("CLOUDFLARE_API_TOKEN", fake.bootstrap_token());
+        t.env("SOPS_AGE_RECIPIENTS", Test::recipient("keys/age-a.txt"));
+        let state = t.path("state");
+        t.env("XDG_STATE_HOME", state);
+        std::fs::create_dir_all(t.path("secrets")).unwrap();
+        Self { t, fake }
+    }
+
+    /// Runs cfsecret and checks that no secret the fake ever issued appears in its output.
+    #[track_caller]
+    pub fn run<I, S>(&self, args: I) -> Outcome
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        let out = self.t.cfsecret(args).run();
+        self.no_leaks(&out);
+        out
+    }
+
+    #[track_caller]
+    pub fn no_leaks(&self, out: &Outcome) {
+        for secret in self.fake.issued_secrets() {
+            assert!(
+                !out.stdout.contains(&secret),
+                "a token secret leaked on stdout: {}",
+                out.stdout
+            );
+            assert!(
+                !out.stderr.contains(&secret),
+                "a token secret leaked on stderr: {}",
+                out.stderr
+            );
+        }
+    }
+
+    /// Arguments naming the standard store.
+    pub fn store_args<'a>(&self, more: &[&'a str]) -> Vec<&'a str> {
+        let mut v = vec!["--file", STORE, "--key", KEY];
+        v.extend_from_slice(more);
+        v
+    }
+
+    /// `create` of the standard token (cert-manager preset on example.com, 90 days).
+    #[track_caller]
+    pub fn create(&self) -> Value {
+        let mut args = vec![
+            "create",
+            "--json",
+            "--name",
+            NAME,
+            "--preset",
+            "cert-manager-dns01",
+            "--zone",
+            "example.com",
+            "--expires-in",
+            "90d",
+        ];
+        args.extend(self.store_args(&[]));
+        self.run(args).success().json()
+    }
+
+    /// The secret in the store, as sops decrypts it.
+    #[track_caller]
+    pub fn stored(&self) -> String {
+        self.t
+            .sops(["decrypt", "--extract", &format!("[{KEY:?}]"), STORE])
+            .run()
+            .success()
+            .stdout
+    }
+
+    /// Every plaintext file under the test dir that holds one of the fake's secrets.
+    pub fn secrets_on_disk(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        for s in self.fake.issued_secrets() {
+            found.extend(self.t.files_containing(&s));
+        }
+        found
+    }
+}

@@ -326,7 +326,18 @@ fn check_mode_mutates_nothing() {
     assert_eq!(cf.fake.tokens().len(), 1, "only the bootstrap token");
     cf.create();
     let d = digest(&cf.t.path(STORE));
-    let tokens_before = cf.fake.tokens();
+    // Read-only calls update last_used_on; everything else must stay as it is.
+    let snapshot = || {
+        cf.fake
+            .tokens()
+            .into_iter()
+            .map(|mut t| {
+                t.last_used_on = None;
+                t
+            })
+            .collect::<Vec<_>>()
+    };
+    let tokens_before = snapshot();
     cf.fake.clear_requests();
     for cmd in ["rotate", "roll"] {
         let out = cf
@@ -336,7 +347,7 @@ fn check_mode_mutates_nothing() {
         assert_eq!(out["changed"], true, "{cmd} reports what it would do");
     }
     assert_eq!(digest(&cf.t.path(STORE)), d);
-    assert_eq!(cf.fake.tokens(), tokens_before);
+    assert_eq!(snapshot(), tokens_before);
     let mutations: Vec<_> = cf
         .fake
         .requests()
@@ -356,4 +367,111 @@ fn permissions_lists_groups() {
     assert!(!out.stdout.contains("Workers Scripts Write"));
     let json = cf.run(["permissions", "--json"]).success().json();
     assert!(json["permission_groups"].as_array().unwrap().len() > 50);
+}
+
+#[test]
+fn verbose_runs_never_show_a_secret() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let mut args = vec![
+        "create",
+        "-vvv",
+        "--name",
+        NAME,
+        "--preset",
+        "cert-manager-dns01",
+        "--zone",
+        "example.com",
+    ];
+    args.extend(cf.store_args(&[]));
+    let out = cf.run(args).success();
+    assert!(
+        out.stderr.contains("debug: cloudflare: POST"),
+        "the API calls are logged: {}",
+        out.stderr
+    );
+    for cmd in ["verify", "rotate", "roll", "verify"] {
+        cf.run([cmd, "-vvv", "--file", STORE, "--key", KEY])
+            .success();
+    }
+    cf.run(["rotate", "-vvv", "--json", "--file", STORE, "--key", KEY])
+        .success();
+    assert_eq!(cf.secrets_on_disk(), Vec::<std::path::PathBuf>::new());
+}
+
+#[test]
+fn account_owned_tokens() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let account = cf.fake.account_id();
+    let mut args = vec![
+        "create",
+        "--json",
+        "--account-id",
+        &account,
+        "--name",
+        NAME,
+        "--permission",
+        "Workers Scripts Write",
+        "--account",
+        &account,
+    ];
+    args.extend(cf.store_args(&[]));
+    let id = cf.run(args).success().json()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let secret = cf.stored();
+    assert!(secret.starts_with("cfat_"), "an account-owned token");
+    assert!(matches!(
+        cf.fake.token(&id).unwrap().owner,
+        fake_cloudflare::Owner::Account(_)
+    ));
+    cf.run([
+        "verify",
+        "--account-id",
+        &account,
+        "--file",
+        STORE,
+        "--key",
+        KEY,
+    ])
+    .success();
+    let r = cf
+        .run([
+            "rotate",
+            "--json",
+            "--account-id",
+            &account,
+            "--file",
+            STORE,
+            "--key",
+            KEY,
+        ])
+        .success()
+        .json();
+    assert_ne!(r["token_id"].as_str(), Some(id.as_str()));
+    assert!(cf.fake.token(&id).is_none());
+    assert!(cf.fake.is_active_secret(&cf.stored()));
+}
+
+#[test]
+fn the_global_api_key_can_manage_tokens() {
+    if !require("sops") {
+        return;
+    }
+    let mut cf = Cf::new();
+    let (email, key) = cf.fake.global_api_key();
+    cf.t.unset("CLOUDFLARE_API_TOKEN");
+    cf.t.env("CLOUDFLARE_EMAIL", email);
+    cf.t.env("CLOUDFLARE_API_KEY", key.clone());
+    cf.create();
+    let out = cf
+        .run(["rotate", "--json", "--file", STORE, "--key", KEY])
+        .success();
+    assert!(!out.stdout.contains(&key) && !out.stderr.contains(&key));
 }

@@ -137,14 +137,14 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         }
     }
     stored?;
-    let verified = run.read_back_and_verify(&secret, &v.id).map_err(|cause| {
-        LifecycleError::NewTokenFailedVerification {
+    let verified = run
+        .read_back_and_verify(&secret, &v.id, None)
+        .map_err(|cause| LifecycleError::NewTokenFailedVerification {
             store: store.label(),
             new_id: v.id.clone(),
             cause,
             rolled_back: false,
-        }
-    })?;
+        })?;
     run.clear()?;
     let mut msg = format!(
         "rolled token {} and stored its new secret at {}",

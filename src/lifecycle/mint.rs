@@ -77,7 +77,12 @@ pub fn mint_and_store(
     if let Err(write_error) = run.locked.write(&secret) {
         return Err(roll_back(run, manager, &token.id, None, write_error));
     }
-    let verified = match run.read_back_and_verify(&secret, &token.id) {
+    let restricted = (spec.condition.is_some()
+        || spec
+            .not_before
+            .is_some_and(|nb| nb > jiff::Timestamp::now()))
+    .then_some(manager);
+    let verified = match run.read_back_and_verify(&secret, &token.id, restricted) {
         Ok(v) => v,
         Err(cause) => {
             let put_back = replaced.as_ref().and_then(|r| r.secret.as_ref());

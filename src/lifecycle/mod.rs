@@ -113,10 +113,15 @@ impl<'s> Run<'s> {
 
     /// Reads the secret back from the store and verifies it with Cloudflare: it must be the one
     /// just written, active, and belong to `expect_id`.
+    ///
+    /// A token restricted to other networks (an IP condition) or not valid yet (`not_before`)
+    /// cannot verify itself from here; for those, `restricted` names a management client that
+    /// confirms instead that the token exists and is active.
     pub fn read_back_and_verify(
         &self,
         written: &SecretString,
         expect_id: &str,
+        restricted: Option<&Client>,
     ) -> Result<VerifyResult, String> {
         let stored = self
             .locked
@@ -126,7 +131,33 @@ impl<'s> Run<'s> {
         if !crate::secret::eq(&stored, written) {
             return Err("the store holds a different value than the one written".into());
         }
-        let v = self.verify(&stored).map_err(|e| e.to_string())?;
+        let v = match (self.verify(&stored), restricted) {
+            (Ok(v), _) => v,
+            (Err(e), Some(manager))
+                if matches!(
+                    e.refusal(),
+                    Some(
+                        crate::cloudflare::Refusal::NotAuthorized
+                            | crate::cloudflare::Refusal::TokenInvalid
+                    )
+                ) =>
+            {
+                log::info!(
+                    "token {expect_id} cannot verify itself from this host ({e}); checking it with the management credential"
+                );
+                let t = self
+                    .session
+                    .block_on(manager.get_token(&self.session.owner, expect_id))
+                    .map_err(|e| e.to_string())?;
+                VerifyResult {
+                    id: t.id,
+                    status: t.status,
+                    not_before: t.not_before,
+                    expires_on: t.expires_on,
+                }
+            }
+            (Err(e), _) => return Err(e.to_string()),
+        };
         if v.id != expect_id {
             return Err(format!("it verifies as token {}, not {expect_id}", v.id));
         }

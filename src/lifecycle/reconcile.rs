@@ -165,7 +165,7 @@ fn reroll(
         .session
         .block_on(client.roll_token(&run.session.owner, token_id))?;
     run.store_or_rescue(&secret, token_id, rescue_to)?;
-    run.read_back_and_verify(&secret, token_id)
+    run.read_back_and_verify(&secret, token_id, None)
         .map_err(|cause| LifecycleError::NewTokenFailedVerification {
             store: run.label(),
             new_id: token_id.to_owned(),

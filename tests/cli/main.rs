@@ -3,6 +3,7 @@
 mod support;
 
 mod crash;
+mod identities;
 mod locking;
 mod secrets;
 mod sops_create;

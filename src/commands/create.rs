@@ -6,8 +6,8 @@ use crate::cli::args::{CreateArgs, GlobalArgs};
 use crate::cloudflare::{Op, api_time};
 use crate::error::Error;
 use crate::lifecycle::mint::{self, Replaced};
-use crate::lifecycle::session::{self, AuthSource};
-use crate::lifecycle::{Run, reconcile, rescue_recipients, spec};
+use crate::lifecycle::session;
+use crate::lifecycle::{Run, spec};
 use crate::output::Report;
 use crate::store::Store;
 
@@ -22,15 +22,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     // Flags that can be checked locally fail before anything else.
     spec::validity(args, jiff::Timestamp::now())?;
     crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
-    let mut run = Run::start(
-        &store,
-        global,
-        &AuthSource::from(&args.auth),
-        args.auth.account_id.as_deref(),
-    )?;
-    let rescue = rescue_recipients(None, store.recipients_arg(), run.locked.recipients())?;
-    let current = run.locked.read()?;
-    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+    let (mut run, _rescue, mut notes) = Run::begin(&store, global, &args.auth, None)?;
     let current = run.locked.read()?;
     let mut replaced = None;
     if let Some(secret) = &current {

@@ -10,44 +10,16 @@ use crate::cli::args::{GlobalArgs, RollArgs};
 use crate::cloudflare::api_time;
 use crate::error::{Error, UsageError};
 use crate::lifecycle::journal::Pending;
-use crate::lifecycle::session::AuthSource;
-use crate::lifecycle::{LifecycleError, Run, reconcile, rescue_recipients};
+use crate::lifecycle::{LifecycleError, Run, reconcile};
 use crate::output::Report;
 use crate::store::Store;
 
 /// Runs `roll`.
 pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
-    let mut run = Run::start(
-        &store,
-        global,
-        &AuthSource::from(&args.auth),
-        args.auth.account_id.as_deref(),
-    )?;
-    let rescue = rescue_recipients(
-        args.rescue_age.as_deref(),
-        store.recipients_arg(),
-        run.locked.recipients(),
-    )?;
-    let current = run.locked.read()?;
-    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
-    let current = run
-        .locked
-        .read()?
-        .ok_or_else(|| LifecycleError::NothingStored {
-            store: store.label(),
-        })?;
-    let v = match run.verify(&current) {
-        Ok(v) => v,
-        Err(e) if e.token_invalid() => {
-            return Err(LifecycleError::StoredTokenInvalid {
-                store: store.label(),
-                detail: e.to_string(),
-            }
-            .into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (mut run, rescue, mut notes) =
+        Run::begin(&store, global, &args.auth, args.rescue_age.as_deref())?;
+    let (current, v) = run.stored_token()?;
     let manager = run.manager(Some(&current))?;
     // Everything the write after the roll needs, checked before the roll.
     run.locked.preflight(&super::create::probe())?;

@@ -10,8 +10,7 @@ use crate::cloudflare::{NewToken, Token, api_time};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::Error;
 use crate::lifecycle::mint::{self, Replaced};
-use crate::lifecycle::session::AuthSource;
-use crate::lifecycle::{LifecycleError, Run, naming, reconcile, rescue_recipients};
+use crate::lifecycle::{Run, naming};
 use crate::output::Report;
 use crate::store::Store;
 
@@ -64,19 +63,8 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let max_age = dur(args.max_age.as_ref())?;
     let min_remaining = dur(args.min_remaining.as_ref())?;
     let keep_old = dur(args.keep_old.as_ref())?;
-    let mut run = Run::start(
-        &store,
-        global,
-        &AuthSource::from(&args.auth),
-        args.auth.account_id.as_deref(),
-    )?;
-    let rescue = rescue_recipients(
-        args.rescue_age.as_deref(),
-        store.recipients_arg(),
-        run.locked.recipients(),
-    )?;
-    let current = run.locked.read()?;
-    let mut notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+    let (mut run, _rescue, mut notes) =
+        Run::begin(&store, global, &args.auth, args.rescue_age.as_deref())?;
     if run.journal.pending.is_some() {
         // A previous rotation's old token is still in its --keep-old grace period.
         return Ok(Report::new(
@@ -86,23 +74,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         )
         .field("store", store.describe()));
     }
-    let current = run
-        .locked
-        .read()?
-        .ok_or_else(|| LifecycleError::NothingStored {
-            store: store.label(),
-        })?;
-    let v = match run.verify(&current) {
-        Ok(v) => v,
-        Err(e) if e.token_invalid() => {
-            return Err(LifecycleError::StoredTokenInvalid {
-                store: store.label(),
-                detail: e.to_string(),
-            }
-            .into());
-        }
-        Err(e) => return Err(e.into()),
-    };
+    let (current, v) = run.stored_token()?;
     let manager = run.manager(Some(&current))?;
     let owner = run.session.owner.clone();
     let old = run.session.block_on(manager.get_token(&owner, &v.id))?;

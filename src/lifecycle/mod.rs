@@ -68,6 +68,48 @@ impl<'s> Run<'s> {
         })
     }
 
+    /// Starts a lifecycle command: [`Run::start`], the rescue recipients (`--rescue-age`, else
+    /// `SOPS_AGE_RECIPIENTS`, else the store's own), and finishing or cleaning up whatever an
+    /// interrupted run left (the returned notes say what).
+    pub fn begin(
+        store: &'s Store,
+        global: &GlobalArgs,
+        auth: &crate::cli::args::AuthArgs,
+        rescue_flag: Option<&str>,
+    ) -> Result<(Self, Vec<Recipient>, Vec<String>), Error> {
+        let mut run = Self::start(
+            store,
+            global,
+            &AuthSource::from(auth),
+            auth.account_id.as_deref(),
+        )?;
+        let rescue =
+            rescue_recipients(rescue_flag, store.recipients_arg(), run.locked.recipients())?;
+        let current = run.locked.read()?;
+        let notes = reconcile::reconcile(&mut run, current.as_ref(), &rescue)?;
+        Ok((run, rescue, notes))
+    }
+
+    /// The stored token and what Cloudflare says it is. A missing token, or a secret Cloudflare
+    /// rejects (rolled away, deleted), cannot be rotated or rolled.
+    pub fn stored_token(&self) -> Result<(SecretString, VerifyResult), Error> {
+        let current = self
+            .locked
+            .read()?
+            .ok_or_else(|| LifecycleError::NothingStored {
+                store: self.label(),
+            })?;
+        match self.verify(&current) {
+            Ok(v) => Ok((current, v)),
+            Err(e) if e.token_invalid() => Err(LifecycleError::StoredTokenInvalid {
+                store: self.label(),
+                detail: e.to_string(),
+            }
+            .into()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// `KEY in FILE`, for messages.
     pub fn label(&self) -> String {
         self.store.label()

@@ -308,28 +308,9 @@ fn store_indents(root: &Map) -> Result<(usize, Option<usize>), String> {
 }
 
 fn selection_of(rule: &Map) -> Result<Selection, RuleError> {
-    let fields = [
-        (
-            "unencrypted_suffix",
-            Rule::unencrypted_suffix as fn(String) -> Result<Rule, RuleError>,
-        ),
-        ("encrypted_suffix", Rule::encrypted_suffix),
-        ("unencrypted_regex", Rule::unencrypted_regex),
-        ("encrypted_regex", Rule::encrypted_regex),
-        ("unencrypted_comment_regex", Rule::unencrypted_comment_regex),
-        ("encrypted_comment_regex", Rule::encrypted_comment_regex),
-    ];
-    let mut found = Vec::new();
-    for (field, make) in fields {
-        if let Some(v) = text(rule, field).filter(|v| !v.is_empty()) {
-            found.push(make(v)?);
-        }
-    }
-    if found.len() > 1 {
-        return Err(RuleError::SeveralRules);
-    }
+    let stated = super::selection::rule_from_fields(|f| text(rule, f))?;
     Ok(Selection {
-        rule: found.pop().unwrap_or_else(Rule::default_suffix),
+        rule: stated.unwrap_or_else(Rule::default_suffix),
         mac_only_encrypted: matches!(
             text(rule, "mac_only_encrypted").as_deref(),
             Some("true" | "True")

@@ -6,7 +6,7 @@
 //! the block.
 
 use super::gotime::GoTime;
-use super::selection::{Rule, RuleError, Selection};
+use super::selection::{Rule, RuleError, Selection, rule_from_fields};
 use super::tree::{Map, Node, SeqItem};
 use super::value::Value;
 
@@ -187,28 +187,9 @@ impl Metadata {
             text(sops, "mac_only_encrypted").as_deref(),
             Some("true" | "True")
         );
-        let rule_fields = [
-            (
-                "unencrypted_suffix",
-                Rule::unencrypted_suffix as fn(String) -> Result<Rule, RuleError>,
-            ),
-            ("encrypted_suffix", Rule::encrypted_suffix),
-            ("unencrypted_regex", Rule::unencrypted_regex),
-            ("encrypted_regex", Rule::encrypted_regex),
-            ("unencrypted_comment_regex", Rule::unencrypted_comment_regex),
-            ("encrypted_comment_regex", Rule::encrypted_comment_regex),
-        ];
-        let mut rules = Vec::new();
-        for (field, make) in rule_fields {
-            if let Some(v) = text(sops, field).filter(|v| !v.is_empty()) {
-                rules.push(make(v).map_err(MetadataError::Rule)?);
-            }
-        }
-        if rules.len() > 1 {
-            return Err(MetadataError::Rule(RuleError::SeveralRules));
-        }
-        let rule_written = !rules.is_empty();
-        let rule = rules.pop().unwrap_or_else(Rule::default_suffix);
+        let stated = rule_from_fields(|f| text(sops, f)).map_err(MetadataError::Rule)?;
+        let rule_written = stated.is_some();
+        let rule = stated.unwrap_or_else(Rule::default_suffix);
         let version = text(sops, "version").unwrap_or_default();
         if version.is_empty() {
             return Err(MetadataError::NoVersion);

@@ -114,6 +114,30 @@ impl Rule {
     }
 }
 
+/// The one rule a metadata block or a creation rule states, read field by field with `get`;
+/// `None` when it states none (sops then applies [`Rule::default_suffix`]).
+pub fn rule_from_fields(get: impl Fn(&str) -> Option<String>) -> Result<Option<Rule>, RuleError> {
+    type Make = fn(String) -> Result<Rule, RuleError>;
+    let fields: [(&str, Make); 6] = [
+        ("unencrypted_suffix", Rule::unencrypted_suffix),
+        ("encrypted_suffix", Rule::encrypted_suffix),
+        ("unencrypted_regex", Rule::unencrypted_regex),
+        ("encrypted_regex", Rule::encrypted_regex),
+        ("unencrypted_comment_regex", Rule::unencrypted_comment_regex),
+        ("encrypted_comment_regex", Rule::encrypted_comment_regex),
+    ];
+    let mut found = Vec::new();
+    for (field, make) in fields {
+        if let Some(v) = get(field).filter(|v| !v.is_empty()) {
+            found.push(make(v)?);
+        }
+    }
+    if found.len() > 1 {
+        return Err(RuleError::SeveralRules);
+    }
+    Ok(found.pop())
+}
+
 /// The rule plus `mac_only_encrypted`.
 #[derive(Debug, Clone)]
 pub struct Selection {

@@ -28,19 +28,23 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     if let Some(secret) = &current {
         match run.verify(secret) {
             Ok(v) if v.status.is_active() && !args.force => {
-                return Ok(Report::new(
-                    false,
-                    "unchanged",
-                    format!(
-                        "{} already holds an active token (id {}); use --force to mint a new one",
-                        store.label(),
-                        v.id
-                    ),
-                )
-                .field("token_id", v.id)
-                .field("status", "active")
-                .field("expires_on", v.expires_on.map(api_time))
-                .field("store", store.describe()));
+                let mut msg = format!(
+                    "{} already holds an active token (id {}); use --force to mint a new one",
+                    store.label(),
+                    v.id
+                );
+                for n in &notes {
+                    msg.push_str("; ");
+                    msg.push_str(n);
+                }
+                // Finishing a previous run's step is a change at Cloudflare.
+                return Ok(
+                    Report::new(!notes.is_empty() && !run.check, "unchanged", msg)
+                        .field("token_id", v.id)
+                        .field("status", "active")
+                        .field("expires_on", v.expires_on.map(api_time))
+                        .field("store", store.describe()),
+                );
             }
             // An inactive or (with --force) active token is replaced, and revoked afterwards.
             Ok(v) => {

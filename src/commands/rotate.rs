@@ -89,13 +89,19 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
                 (now.as_second() - c.as_second()).max(0) as u64,
             ))
         });
-        let msg = format!(
+        let mut msg = format!(
             "the token at {} (id {}) does not need rotating yet{}",
             store.label(),
             v.id,
             age.map(|a| format!(" (age {a})")).unwrap_or_default()
         );
-        return Ok(Report::new(false, "unchanged", msg)
+        // Finishing a previous run's step (a revocation, a clean-up) is a change at Cloudflare.
+        let finished = !notes.is_empty() && !run.check;
+        for n in &notes {
+            msg.push_str("; ");
+            msg.push_str(n);
+        }
+        return Ok(Report::new(finished, "unchanged", msg)
             .field("token_id", v.id)
             .field("status", v.status.as_str())
             .field("expires_on", v.expires_on.map(api_time))

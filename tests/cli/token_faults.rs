@@ -289,3 +289,67 @@ fn a_roll_whose_write_fails_goes_to_a_rescue_file_and_exits_5() {
         .success();
     cf.run(["verify", "--file", STORE, "--key", KEY]).success();
 }
+
+#[test]
+fn a_revocation_that_keeps_failing_is_exit_4_and_finished_by_the_next_run() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let old = cf.create()["token_id"].as_str().unwrap().to_owned();
+    cf.fake
+        .add_fault(Fault::new(Op::DeleteToken, FaultKind::server_error()).times(20));
+    let out = cf
+        .run([
+            "rotate",
+            "--json",
+            "--timeout",
+            "1s",
+            "--file",
+            STORE,
+            "--key",
+            KEY,
+        ])
+        .code(4);
+    let json = out.json();
+    assert_eq!(
+        (json["failed"].as_bool(), json["changed"].as_bool()),
+        (Some(true), Some(true))
+    );
+    assert_eq!(
+        (json["error"].as_str(), json["old_token_id"].as_str()),
+        (Some("revoke_failed"), Some(old.as_str()))
+    );
+    let new = json["token_id"].as_str().unwrap().to_owned();
+    // The new token is stored and works; the old one still exists.
+    assert_eq!(cf.fake.token_for_secret(&cf.stored()).unwrap().id, new);
+    assert!(cf.fake.token(&old).is_some());
+    cf.fake.clear_faults();
+    // The next run (nothing due) finishes the revocation — a change — and nothing else.
+    let out = cf
+        .run([
+            "rotate",
+            "--json",
+            "--max-age",
+            "30d",
+            "--file",
+            STORE,
+            "--key",
+            KEY,
+        ])
+        .success()
+        .json();
+    assert_eq!(
+        (out["changed"].as_bool(), out["action"].as_str()),
+        (Some(true), Some("unchanged"))
+    );
+    assert!(
+        out["msg"]
+            .as_str()
+            .unwrap()
+            .contains("revoked the old token"),
+        "{out}"
+    );
+    assert!(cf.fake.token(&old).is_none(), "revoked by the next run");
+    assert_eq!(cf.fake.active_tokens_named(NAME).len(), 1);
+}

@@ -48,7 +48,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub check: bool,
 
-    /// Print nothing but errors.
+    /// Print nothing but errors (and the run's one log line on stderr).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 

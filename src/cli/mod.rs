@@ -1,6 +1,7 @@
 //! Parsing the command line, dispatching, and turning the result into output and an exit code.
 
 pub mod args;
+mod runlog;
 
 use std::io::Write;
 
@@ -54,13 +55,20 @@ pub fn run() -> u8 {
             return 1;
         }
     };
+    let runlog = runlog::RunLog::for_command(&cli.command, &cli.global);
     match result {
         Ok((report, exit)) => {
             reporter.success(&report);
+            if let Some(log) = &runlog {
+                log.emit(&runlog::Outcome::Ok(&report));
+            }
             exit.code()
         }
         Err(e) => {
             reporter.failure(&e, e.changed());
+            if let Some(log) = &runlog {
+                log.emit(&runlog::Outcome::Err(&e, e.exit().code()));
+            }
             e.exit().code()
         }
     }

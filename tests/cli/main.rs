@@ -8,3 +8,4 @@ mod secrets;
 mod sops_create;
 mod sops_errors;
 mod sops_interop;
+mod unattended;

@@ -4,6 +4,7 @@
 //! with completions and man pages.
 
 mod ansible;
+mod check_mode;
 mod concurrency;
 mod cron;
 mod install;

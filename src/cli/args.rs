@@ -48,7 +48,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub check: bool,
 
-    /// Print nothing but errors.
+    /// Print nothing but errors (and the run's one log line on stderr).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
@@ -167,8 +167,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man {
+        /// Write cfsecret.1 and a page per command (cfsecret-rotate.1, ...) into DIR instead of
+        /// printing cfsecret.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// `create`

@@ -1,6 +1,7 @@
 //! Parsing the command line, dispatching, and turning the result into output and an exit code.
 
 pub mod args;
+mod runlog;
 
 use std::io::Write;
 
@@ -42,26 +43,68 @@ pub fn run() -> u8 {
             );
             return 0;
         }
-        Command::Man => {
-            let mut out = Vec::new();
-            if clap_mangen::Man::new(Cli::command())
-                .render(&mut out)
-                .is_ok()
-            {
-                let _ = std::io::stdout().write_all(&out);
-                return 0;
-            }
-            return 1;
-        }
+        Command::Man { dir } => return man(dir.as_deref(), cli.global.quiet),
     };
+    let runlog = runlog::RunLog::for_command(&cli.command, &cli.global);
     match result {
         Ok((report, exit)) => {
             reporter.success(&report);
+            if let Some(log) = &runlog {
+                log.emit(&runlog::Outcome::Ok(&report));
+            }
             exit.code()
         }
         Err(e) => {
             reporter.failure(&e, e.changed());
+            if let Some(log) = &runlog {
+                log.emit(&runlog::Outcome::Err(&e, e.exit().code()));
+            }
             e.exit().code()
+        }
+    }
+}
+
+/// `cfsecret man`: the main page on stdout, or every page into `dir`.
+fn man(dir: Option<&std::path::Path>, quiet: bool) -> u8 {
+    // No `help` subcommand page (it has none to link to); built, so that subcommand pages are
+    // named and titled `cfsecret-rotate`.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    let Some(dir) = dir else {
+        let mut out = Vec::new();
+        return match clap_mangen::Man::new(cmd).render(&mut out) {
+            Ok(()) if std::io::stdout().write_all(&out).is_ok() => 0,
+            _ => Exit::Failure.code(),
+        };
+    };
+    fn write_pages(
+        cmd: clap::Command,
+        dir: &std::path::Path,
+        out: &mut Vec<std::path::PathBuf>,
+    ) -> std::io::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            write_pages(sub.clone(), dir, out)?;
+        }
+        out.push(clap_mangen::Man::new(cmd).generate_to(dir)?);
+        Ok(())
+    }
+    let mut pages = Vec::new();
+    let written = std::fs::create_dir_all(dir)
+        .and_then(|()| write_pages(cmd, dir, &mut pages))
+        .map(|()| pages.len());
+    match written {
+        Ok(n) => {
+            if !quiet {
+                println!("wrote {n} man pages to {}", dir.display());
+            }
+            0
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write the man pages to {}: {e}",
+                dir.display()
+            );
+            Exit::Failure.code()
         }
     }
 }

@@ -152,7 +152,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
 
 /// Deletes successors of this token that an interrupted run left under a pending name when its
 /// journal was lost too. Only tokens named `NAME [cfsecret:pending:…]` for this very name,
-/// older than an hour, are touched; failures only warn.
+/// older than an hour, are touched; failures only warn. `--check` only says what it would delete.
 fn sweep_abandoned(
     run: &Run<'_>,
     manager: &crate::cloudflare::Client,
@@ -170,6 +170,13 @@ fn sweep_abandoned(
         if t.issued_on
             .is_some_and(|i| now.as_second() - i.as_second() > 3600)
         {
+            if run.check {
+                notes.push(format!(
+                    "would delete abandoned successor {} ({:?})",
+                    t.id, t.name
+                ));
+                continue;
+            }
             match run.session.block_on(manager.delete_token(&owner, &t.id)) {
                 Ok(_) => notes.push(format!(
                     "deleted abandoned successor {} ({:?})",

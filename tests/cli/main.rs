@@ -12,4 +12,5 @@ mod sops_interop;
 mod token_errors;
 mod token_faults;
 mod tokens;
+mod unattended;
 mod walkthrough;

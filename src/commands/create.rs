@@ -33,18 +33,17 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
                     store.label(),
                     v.id
                 );
-                for n in &notes {
+                if !notes.is_empty() {
                     msg.push_str("; ");
-                    msg.push_str(n);
+                    msg.push_str(&notes.join());
                 }
-                // Finishing a previous run's step is a change at Cloudflare.
-                return Ok(
-                    Report::new(!notes.is_empty() && !run.check, "unchanged", msg)
-                        .field("token_id", v.id)
-                        .field("status", "active")
-                        .field("expires_on", v.expires_on.map(api_time))
-                        .field("store", store.describe()),
-                );
+                // Finishing a previous run's step is a change at Cloudflare (and in check mode,
+                // where the notes say "would ...", it is the change the real run would make).
+                return Ok(Report::new(notes.changed(), "unchanged", msg)
+                    .field("token_id", v.id)
+                    .field("status", "active")
+                    .field("expires_on", v.expires_on.map(api_time))
+                    .field("store", store.describe()));
             }
             // An inactive or (with --force) active token is replaced, and revoked afterwards.
             Ok(v) => {
@@ -64,13 +63,13 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let token = spec::build(args, &run.session, &manager)?;
     run.locked.preflight(&probe())?;
     if run.check {
-        notes.push(format!(
+        notes.change(format!(
             "would create token {:?} with {} policies and store it at {}",
             token.name,
             token.policies.len(),
             store.label()
         ));
-        return Ok(Report::new(true, "created", notes.join("; ")).field("store", store.describe()));
+        return Ok(Report::new(true, "created", notes.join()).field("store", store.describe()));
     }
     let old_id = replaced.as_ref().map(|r| r.id.clone());
     let minted = mint::mint_and_store(&mut run, &manager, token, replaced, None)?;
@@ -83,7 +82,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     );
     if !notes.is_empty() {
         msg.push_str("; ");
-        msg.push_str(&notes.join("; "));
+        msg.push_str(&notes.join());
     }
     Ok(Report::new(true, "created", msg)
         .field("token_id", minted.token.id.clone())

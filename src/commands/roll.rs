@@ -32,12 +32,12 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         .into());
     }
     if run.check {
-        notes.push(format!(
+        notes.change(format!(
             "would roll token {} and store its new secret at {}",
             v.id,
             store.label()
         ));
-        return Ok(Report::new(true, "rolled", notes.join("; "))
+        return Ok(Report::new(true, "rolled", notes.join())
             .field("token_id", v.id)
             .field("store", store.describe()));
     }
@@ -79,7 +79,7 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
                     "rolled token {} and stored its new secret at {}; {}",
                     v.id,
                     store.label(),
-                    notes.join("; ")
+                    notes.join()
                 );
                 return Ok(Report::new(true, "rolled", msg)
                     .field("token_id", fresh.id)
@@ -125,7 +125,7 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     );
     if !notes.is_empty() {
         msg.push_str("; ");
-        msg.push_str(&notes.join("; "));
+        msg.push_str(&notes.join());
     }
     Ok(Report::new(true, "rolled", msg)
         .field("token_id", v.id)

@@ -66,11 +66,13 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let (mut run, _rescue, mut notes) =
         Run::begin(&store, global, &args.auth, args.rescue_age.as_deref())?;
     if run.journal.pending.is_some() {
-        // A previous rotation's old token is still in its --keep-old grace period.
+        // A previous rotation's old token is still in its --keep-old grace period (or, in
+        // check mode, would have been finished: the notes say what, and whether that changes
+        // something).
         return Ok(Report::new(
-            false,
+            notes.changed(),
             "unchanged",
-            format!("{}: {}", store.label(), notes.join("; ")),
+            format!("{}: {}", store.label(), notes.join()),
         )
         .field("store", store.describe()));
     }
@@ -96,10 +98,11 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             age.map(|a| format!(" (age {a})")).unwrap_or_default()
         );
         // Finishing a previous run's step (a revocation, a clean-up) is a change at Cloudflare.
-        let finished = !notes.is_empty() && !run.check;
-        for n in &notes {
+        // In check mode the notes say "would ...": the same change the real run would report.
+        let finished = notes.changed();
+        if !notes.is_empty() {
             msg.push_str("; ");
-            msg.push_str(n);
+            msg.push_str(&notes.join());
         }
         return Ok(Report::new(finished, "unchanged", msg)
             .field("token_id", v.id)
@@ -119,8 +122,8 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     }
     run.locked.preflight(&super::create::probe())?;
     if run.check {
-        notes.push(format!("would rotate token {} ({reason})", v.id));
-        return Ok(Report::new(true, "rotated", notes.join("; "))
+        notes.change(format!("would rotate token {} ({reason})", v.id));
+        return Ok(Report::new(true, "rotated", notes.join())
             .field("token_id", v.id)
             .field("store", store.describe()));
     }
@@ -140,7 +143,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         store.label(),
         minted.token.id,
         v.id,
-        notes.join("; ")
+        notes.join()
     );
     Ok(Report::new(true, "rotated", msg)
         .field("token_id", minted.token.id.clone())
@@ -158,7 +161,7 @@ fn sweep_abandoned(
     manager: &crate::cloudflare::Client,
     old: &Token,
     now: Timestamp,
-    notes: &mut Vec<String>,
+    notes: &mut crate::lifecycle::Notes,
 ) {
     let owner = run.session.owner.clone();
     let Ok(tokens) = run.session.block_on(manager.list_tokens(&owner)) else {
@@ -171,14 +174,14 @@ fn sweep_abandoned(
             .is_some_and(|i| now.as_second() - i.as_second() > 3600)
         {
             if run.check {
-                notes.push(format!(
+                notes.change(format!(
                     "would delete abandoned successor {} ({:?})",
                     t.id, t.name
                 ));
                 continue;
             }
             match run.session.block_on(manager.delete_token(&owner, &t.id)) {
-                Ok(_) => notes.push(format!(
+                Ok(_) => notes.change(format!(
                     "deleted abandoned successor {} ({:?})",
                     t.id, t.name
                 )),

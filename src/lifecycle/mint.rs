@@ -13,11 +13,11 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 
-use super::Run;
 use super::error::LifecycleError;
 use super::journal::Pending;
 use super::naming;
 use super::reconcile;
+use super::{Notes, Run};
 use crate::cloudflare::{
     ApiError, Client, CredentialSource, Deletion, NewToken, Token, VerifyResult,
 };
@@ -39,7 +39,7 @@ pub struct Minted {
     /// What Cloudflare said when the stored copy was verified.
     pub verified: VerifyResult,
     /// What was done to the old token, and other remarks.
-    pub notes: Vec<String>,
+    pub notes: Notes,
 }
 
 /// Mints `spec` and makes it the stored token.
@@ -117,7 +117,7 @@ pub fn mint_and_store(
         old_id: old_id.clone(),
         revoke_after,
     })?;
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     reconcile::finish_stored(
         run,
         manager,

@@ -27,6 +27,54 @@ pub use error::LifecycleError;
 use journal::{Journal, Pending};
 pub use session::{AuthSource, Session};
 
+/// What a run did (or, in check mode, would do) besides its main step: lines for the report,
+/// and whether any of them changed something (Ansible's `changed` must say so, in check mode as
+/// in the real run).
+#[derive(Debug, Default)]
+pub struct Notes {
+    lines: Vec<String>,
+    changed: bool,
+}
+
+impl Notes {
+    /// Something changed (or would change).
+    pub fn change(&mut self, line: String) {
+        self.lines.push(line);
+        self.changed = true;
+    }
+
+    /// Something changed that is not worth a line.
+    pub fn mark_changed(&mut self) {
+        self.changed = true;
+    }
+
+    /// Something worth saying that changed nothing.
+    pub fn info(&mut self, line: String) {
+        self.lines.push(line);
+    }
+
+    /// Whether anything changed.
+    pub fn changed(&self) -> bool {
+        self.changed
+    }
+
+    /// Whether there is nothing to say.
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Adds another run's notes.
+    pub fn extend(&mut self, other: Notes) {
+        self.lines.extend(other.lines);
+        self.changed |= other.changed;
+    }
+
+    /// The lines, `; `-separated.
+    pub fn join(&self) -> String {
+        self.lines.join("; ")
+    }
+}
+
 /// A store, locked, with its journal and a Cloudflare session.
 pub struct Run<'s> {
     /// The Cloudflare session.
@@ -76,7 +124,7 @@ impl<'s> Run<'s> {
         global: &GlobalArgs,
         auth: &crate::cli::args::AuthArgs,
         rescue_flag: Option<&str>,
-    ) -> Result<(Self, Vec<Recipient>, Vec<String>), Error> {
+    ) -> Result<(Self, Vec<Recipient>, Notes), Error> {
         let mut run = Self::start(
             store,
             global,

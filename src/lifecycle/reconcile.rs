@@ -6,10 +6,10 @@
 
 use secrecy::SecretString;
 
-use super::Run;
 use super::error::LifecycleError;
 use super::journal::Pending;
 use super::naming;
+use super::{Notes, Run};
 use crate::cloudflare::{Client, Deletion, NewToken};
 use crate::error::Error;
 use crate::keys::recipients::Recipient;
@@ -38,19 +38,19 @@ fn delete(
     run: &Run<'_>,
     client: &Client,
     id: &str,
-    notes: &mut Vec<String>,
+    notes: &mut Notes,
     why: &str,
 ) -> Result<(), Error> {
     if run.check {
-        notes.push(format!("would delete token {id} ({why})"));
+        notes.change(format!("would delete token {id} ({why})"));
         return Ok(());
     }
     match run
         .session
         .block_on(client.delete_token(&run.session.owner, id))?
     {
-        Deletion::Deleted => notes.push(format!("deleted token {id} ({why})")),
-        Deletion::AlreadyGone => notes.push(format!("token {id} was already gone ({why})")),
+        Deletion::Deleted => notes.change(format!("deleted token {id} ({why})")),
+        Deletion::AlreadyGone => notes.info(format!("token {id} was already gone ({why})")),
     }
     Ok(())
 }
@@ -61,11 +61,11 @@ pub fn reconcile(
     run: &mut Run<'_>,
     stored: Option<&SecretString>,
     rescue_to: &[Recipient],
-) -> Result<Vec<String>, Error> {
+) -> Result<Notes, Error> {
     let Some(pending) = run.journal.pending.clone() else {
-        return Ok(Vec::new());
+        return Ok(Notes::default());
     };
-    let mut notes = Vec::new();
+    let mut notes = Notes::default();
     let holds = holder(run, stored)?;
     let manager = run.manager(stored)?;
     let owner = run.session.owner.clone();
@@ -145,7 +145,7 @@ fn reroll(
     run: &mut Run<'_>,
     token_id: &str,
     rescue_to: &[Recipient],
-    notes: &mut Vec<String>,
+    notes: &mut Notes,
 ) -> Result<(), Error> {
     let Some(cred) = run.explicit.clone() else {
         return Err(LifecycleError::LockedOut {
@@ -155,7 +155,7 @@ fn reroll(
         .into());
     };
     if run.check {
-        notes.push(format!(
+        notes.change(format!(
             "would roll token {token_id} again (a previous roll's response was lost)"
         ));
         return Ok(());
@@ -172,7 +172,7 @@ fn reroll(
             cause,
             rolled_back: false,
         })?;
-    notes.push(format!(
+    notes.change(format!(
         "rolled token {token_id} again and stored it: a previous roll's response had been lost"
     ));
     Ok(())
@@ -186,14 +186,14 @@ pub fn finish_stored(
     final_name: &str,
     old_id: Option<&str>,
     revoke_after: Option<i64>,
-    notes: &mut Vec<String>,
+    notes: &mut Notes,
 ) -> Result<(), Error> {
     let owner = run.session.owner.clone();
     let current = run.session.block_on(manager.get_token(&owner, new_id))?;
     let mut renamed = true;
     if current.name != final_name && naming::is_pending_for(&current.name, final_name) {
         if run.check {
-            notes.push(format!("would rename token {new_id} to {final_name:?}"));
+            notes.change(format!("would rename token {new_id} to {final_name:?}"));
         } else {
             let mut named = NewToken::from_token(&current);
             named.name = final_name.to_owned();
@@ -205,6 +205,8 @@ pub fn finish_stored(
                 // next run.
                 log::warn!("could not rename token {new_id} to {final_name:?} yet: {e}");
                 renamed = false;
+            } else {
+                notes.mark_changed();
             }
         }
     }
@@ -213,20 +215,20 @@ pub fn finish_stored(
         if let Some(t) = revoke_after
             && now < t
         {
-            notes.push(format!(
+            notes.info(format!(
                 "the old token {old} stays valid until {} (--keep-old)",
                 crate::sops::gotime::GoTime::from_unix(t).format_rfc3339()
             ));
             return Ok(());
         }
         if run.check {
-            notes.push(format!("would revoke the old token {old}"));
+            notes.change(format!("would revoke the old token {old}"));
             return Ok(());
         }
         match run.session.block_on(manager.delete_token(&owner, old)) {
-            Ok(Deletion::Deleted) => notes.push(format!("revoked the old token {old}")),
+            Ok(Deletion::Deleted) => notes.change(format!("revoked the old token {old}")),
             Ok(Deletion::AlreadyGone) => {
-                notes.push(format!("the old token {old} was already gone"))
+                notes.info(format!("the old token {old} was already gone"))
             }
             Err(e) => {
                 // Keep the journal: the next run retries the revocation.

@@ -591,3 +591,58 @@ fn ip_conditions_and_validity_windows() {
     ]);
     assert_eq!(out.code, 2, "{}", out.stdout);
 }
+
+#[test]
+fn check_mode_predicts_a_due_revocation() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let id1 = cf.create()["token_id"].as_str().unwrap().to_owned();
+    cf.run([
+        "rotate",
+        "--json",
+        "--keep-old",
+        "1s",
+        "--file",
+        STORE,
+        "--key",
+        KEY,
+    ])
+    .success();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let check = cf
+        .run([
+            "rotate",
+            "--check",
+            "--json",
+            "--max-age",
+            "30d",
+            "--file",
+            STORE,
+            "--key",
+            KEY,
+        ])
+        .success()
+        .json();
+    assert!(cf.fake.token(&id1).is_some(), "check mode revoked nothing");
+    let real = cf
+        .run([
+            "rotate",
+            "--json",
+            "--max-age",
+            "30d",
+            "--file",
+            STORE,
+            "--key",
+            KEY,
+        ])
+        .success()
+        .json();
+    assert!(cf.fake.token(&id1).is_none());
+    assert_eq!(
+        check["changed"], real["changed"],
+        "check: {check}\nreal: {real}"
+    );
+    assert_eq!(real["changed"], true);
+}

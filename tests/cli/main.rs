@@ -3,6 +3,7 @@
 mod support;
 
 mod crash;
+mod keyring;
 mod locking;
 mod secrets;
 mod sops_create;

@@ -1,19 +1,19 @@
 //! The OS keyring as a store, through the real binary: GNOME Keyring on the private session bus
-//! that scripts/with-keyring starts (./test.sh runs the tests under it), the kernel keyring
-//! (keyutils), and what happens when neither can be used. Every value cfsecret writes is read
-//! back with the platform's own tool (`secret-tool`, `keyctl`), and every token the fake ever
-//! issued is checked against every output, at -vvv.
+//! that scripts/with-keyring starts (./test.sh runs the tests under it) and the kernel keyring
+//! (keyutils). Every value cfsecret writes is read back with the platform's own tool
+//! (`secret-tool`, `keyctl`), and every token the fake ever issued is checked against every
+//! output, at -vvv. What happens when a keyring cannot be used is in keyring_errors.rs.
 
 use std::ffi::OsString;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use fake_cloudflare::{FakeCloudflare, Op, Resource, TokenSpec};
+use fake_cloudflare::{FakeCloudflare, Op};
 use serde_json::Value;
 use sha2::Digest;
 
 use crate::support::{Outcome, Test, canary, require};
 
-const NAME: &str = "cell-v0-dns";
+pub(crate) const NAME: &str = "cell-v0-dns";
 
 /// Whether the private GNOME Keyring of scripts/with-keyring is there. The tests never touch a
 /// keyring they did not set up: outside the wrapper they are skipped (under CI=true, fail).
@@ -32,39 +32,8 @@ fn secret_service_ready() -> bool {
     require("secret-tool")
 }
 
-/// What a private session bus test needs.
-fn private_session_tools() -> bool {
-    [
-        "dbus-run-session",
-        "dbus-send",
-        "gnome-keyring-daemon",
-        "secret-tool",
-    ]
-    .iter()
-    .all(|t| require(t))
-}
-
-/// Whether Debian's python3 can install a seccomp filter (python3-seccomp).
-fn seccomp_ready() -> bool {
-    let ok = std::process::Command::new("/usr/bin/python3")
-        .args(["-c", "import seccomp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "python3-seccomp is not installed, and CI=true: the test command must install it"
-            );
-        }
-        eprintln!(
-            "skipped: /usr/bin/python3 cannot import seccomp (apt-get install python3-seccomp)"
-        );
-    }
-    ok
-}
-
 /// A name no other test (or earlier run) uses.
-fn unique(tag: &str) -> String {
+pub(crate) fn unique(tag: &str) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -80,7 +49,7 @@ fn sha256_hex(s: &str) -> String {
 
 /// The JSON object on stdout (for failures too, with --json).
 #[track_caller]
-fn json(out: &Outcome) -> Value {
+pub(crate) fn json(out: &Outcome) -> Value {
     out.json()
 }
 
@@ -95,12 +64,12 @@ fn assert_no_panic(out: &Outcome) {
 
 /// One test's world: a fake Cloudflare, a keyring entry in one backend, and the management
 /// token in CLOUDFLARE_API_TOKEN. Removes its keyring entries when dropped.
-struct Kr {
-    t: Test,
-    fake: FakeCloudflare,
-    backend: &'static str,
-    service: String,
-    user: String,
+pub(crate) struct Kr {
+    pub(crate) t: Test,
+    pub(crate) fake: FakeCloudflare,
+    pub(crate) backend: &'static str,
+    pub(crate) service: String,
+    pub(crate) user: String,
     /// Other entries to remove at the end (service, user).
     extra: std::cell::RefCell<Vec<(String, String)>>,
     /// Whether entries may have gone to the shared keyrings (and are removed at the end).
@@ -108,7 +77,7 @@ struct Kr {
 }
 
 impl Kr {
-    fn new(backend: &'static str, tag: &str) -> Self {
+    pub(crate) fn new(backend: &'static str, tag: &str) -> Self {
         let fake = FakeCloudflare::start();
         let mut t = Test::new();
         t.env("CLOUDFLARE_API_BASE_URL", fake.base_url());
@@ -128,17 +97,17 @@ impl Kr {
     }
 
     /// A world that never writes to the shared keyrings (nothing to clean up there).
-    fn isolated(mut self) -> Self {
+    pub(crate) fn isolated(mut self) -> Self {
         self.shared = false;
         self
     }
 
-    fn entry(&self) -> String {
+    pub(crate) fn entry(&self) -> String {
         format!("{}/{}", self.service, self.user)
     }
 
     /// `--keyring S/U --keyring-backend B`.
-    fn store(&self) -> Vec<String> {
+    pub(crate) fn store(&self) -> Vec<String> {
         vec![
             "--keyring".into(),
             self.entry(),
@@ -158,7 +127,7 @@ impl Kr {
 
     /// Checks an outcome for leaked secrets and panics.
     #[track_caller]
-    fn check(&self, out: Outcome) -> Outcome {
+    pub(crate) fn check(&self, out: Outcome) -> Outcome {
         for secret in self.fake.issued_secrets() {
             assert!(
                 !out.stdout.contains(&secret),
@@ -177,7 +146,7 @@ impl Kr {
 
     /// `create` of a DNS token for example.com.
     #[track_caller]
-    fn create(&self, extra: &[&str]) -> Outcome {
+    pub(crate) fn create(&self, extra: &[&str]) -> Outcome {
         let mut args = vec![
             "--json",
             "--name",
@@ -307,7 +276,7 @@ impl Kr {
         secret
     }
 
-    fn count(&self, op: Op) -> usize {
+    pub(crate) fn count(&self, op: Op) -> usize {
         self.fake
             .requests()
             .iter()
@@ -725,366 +694,4 @@ fn keyutils_auth_keyring() {
     if let Some(mut kr) = keyutils_kr("ku-auth") {
         auth_keyring(&mut kr);
     }
-}
-
-#[test]
-fn keyutils_refuses_an_at_sign_in_the_service() {
-    let t = Test::new();
-    let out = t
-        .cfsecret([
-            "set",
-            "--json",
-            "--keyring",
-            "a@b/user",
-            "--keyring-backend",
-            "keyutils",
-        ])
-        .stdin("x")
-        .run()
-        .code(2);
-    assert_eq!(json(&out)["error"], "usage");
-}
-
-#[test]
-fn bad_entries_and_foreign_backends_are_usage_errors() {
-    let t = Test::new();
-    for spec in ["noslash", "/user", "service/"] {
-        let out = t
-            .cfsecret(["set", "--json", "--keyring", spec])
-            .stdin("x")
-            .run()
-            .code(2);
-        assert_eq!(json(&out)["error"], "usage", "{spec}");
-    }
-    let foreign = if cfg!(target_os = "macos") {
-        "credential-manager"
-    } else {
-        "keychain"
-    };
-    let out = t
-        .cfsecret([
-            "set",
-            "--json",
-            "--keyring",
-            "s/u",
-            "--keyring-backend",
-            foreign,
-        ])
-        .stdin("x")
-        .run()
-        .code(2);
-    let j = json(&out);
-    assert_eq!(j["error"], "keyring_backend_unavailable");
-    assert!(j["hint"].as_str().unwrap().contains("SOPS"), "{j}");
-    let out = t
-        .cfsecret(["exec", "--keyring", "s/u", "--", "true"])
-        .env("CFSECRET_KEYRING_BACKEND", "nonsense")
-        .run()
-        .code(2);
-    assert!(out.stderr.contains("nonsense"), "{}", out.stderr);
-}
-
-/// No session bus at all: every command that needs the keyring says so and what to do; nothing
-/// is minted.
-#[test]
-fn no_session_bus_is_a_clear_error() {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let mut kr = Kr::new("secret-service", "nobus").isolated();
-    // No address, and no runtime directory to guess one from: no bus can be found.
-    kr.t.unset("DBUS_SESSION_BUS_ADDRESS");
-    kr.t.unset("XDG_RUNTIME_DIR");
-    let secret = canary("nobus");
-    let out = kr.check(
-        kr.t.cfsecret(
-            ["set", "-vvv", "--json"]
-                .into_iter()
-                .map(String::from)
-                .chain(kr.store()),
-        )
-        .stdin(secret.clone())
-        .run(),
-    );
-    let out = out.code(1).hides(&secret);
-    let j = json(&out);
-    assert_eq!(j["error"], "keyring_unreachable");
-    let hint = j["hint"].as_str().unwrap();
-    for what in [
-        "dbus-run-session",
-        "--keyring-backend keyutils",
-        "SOPS file",
-    ] {
-        assert!(hint.contains(what), "the hint names {what}: {hint}");
-    }
-    let before = kr.fake.tokens().len();
-    for (cmd, args) in [
-        ("verify", vec!["--json"]),
-        ("rotate", vec!["--json"]),
-        ("exec", vec!["--json"]),
-    ] {
-        let mut all: Vec<String> = vec![cmd.into(), "-vvv".into()];
-        all.extend(args.into_iter().map(String::from));
-        all.extend(kr.store());
-        if cmd == "exec" {
-            all.extend(["--".into(), "true".into()]);
-        }
-        let out = kr.check(kr.t.cfsecret(all).run()).code(1);
-        assert_eq!(json(&out)["error"], "keyring_unreachable", "{cmd}");
-    }
-    let out = kr.create(&[]).code(1);
-    assert_eq!(json(&out)["error"], "keyring_unreachable");
-    // The management token in a keyring nobody can reach: same error, for --auth-keyring.
-    kr.t.unset("CLOUDFLARE_API_TOKEN");
-    let mut args: Vec<String> = [
-        "create",
-        "--json",
-        "--name",
-        NAME,
-        "--preset",
-        "cert-manager-dns01",
-        "--zone",
-        "example.com",
-        "--file",
-        "s.yaml",
-        "--key",
-        "k",
-        "--auth-keyring",
-        "cf/admin",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    args.push("-vvv".into());
-    let out = kr.check(kr.t.cfsecret(args).run()).code(1);
-    assert_eq!(json(&out)["error"], "keyring_unreachable");
-    assert_eq!(kr.fake.tokens().len(), before, "nothing was minted");
-    assert_eq!(kr.count(Op::CreateToken), 0);
-}
-
-/// A private session bus for one command, with a GNOME Keyring of its own whose files live in
-/// the test directory (so a later session finds the same collection). `setup` is `start`
-/// (start the daemon unlocked), `store` (also store KR_STORE at the entry), `lock` (then lock
-/// the login collection), or `none` (start nothing: the bus activates a daemon with no
-/// collection at all).
-fn private_session(
-    kr: &Kr,
-    setup: &str,
-    store: Option<&str>,
-    args: &[String],
-) -> crate::support::Run {
-    const SCRIPT: &str = r#"
-set -e
-mkdir -p "$XDG_DATA_HOME"; mkdir -p -m 700 "$XDG_RUNTIME_DIR"
-if [ "$KR_SETUP" != none ]; then
-    # In the foreground (daemonized, GNOME Keyring 42 now and then aborts under load); it ends
-    # with the bus.
-    printf %s cfsecret-private-test |
-        gnome-keyring-daemon --unlock --components=secrets --foreground >/dev/null 2>&1 &
-    # Wait for the name without calling it (a call would make the bus start another daemon).
-    i=0
-    until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; do
-        i=$((i + 1)); [ "$i" -lt 100 ] || { echo "the private GNOME Keyring did not start" >&2; exit 99; }
-        sleep 0.1
-    done
-    dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
-        org.freedesktop.Secret.Service.ReadAlias string:default | grep -q collection/login ||
-        { echo "the private GNOME Keyring has no login collection" >&2; exit 97; }
-fi
-if [ -n "${KR_STORE:-}" ]; then
-    printf %s "$KR_STORE" | secret-tool store --label=test service "$KR_SERVICE" username "$KR_USER"
-fi
-unset KR_STORE
-if [ "$KR_SETUP" = lock ]; then
-    dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets \
-        org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
-    dbus-send --session --print-reply --dest=org.freedesktop.secrets /org/freedesktop/secrets/collection/login \
-        org.freedesktop.DBus.Properties.Get string:org.freedesktop.Secret.Collection string:Locked |
-        grep -q 'boolean true' || { echo "could not lock the collection" >&2; exit 98; }
-fi
-exec "$@"
-"#;
-    let mut all: Vec<OsString> = vec![
-        "--".into(),
-        "sh".into(),
-        "-c".into(),
-        SCRIPT.into(),
-        "sh".into(),
-        env!("CARGO_BIN_EXE_cfsecret").into(),
-    ];
-    all.extend(args.iter().map(OsString::from));
-    let mut run =
-        kr.t.command("dbus-run-session", all)
-            .env("XDG_DATA_HOME", kr.t.path("private-keyring/data"))
-            .env("XDG_RUNTIME_DIR", kr.t.path("private-keyring/run"))
-            .env("KR_SETUP", setup)
-            .env("KR_SERVICE", &kr.service)
-            .env("KR_USER", &kr.user);
-    run.cmd.env_remove("DBUS_SESSION_BUS_ADDRESS");
-    if let Some(v) = store {
-        run = run.env("KR_STORE", v);
-    }
-    run
-}
-
-/// A locked collection: reads, writes, create and rotate fail clearly before anything is
-/// minted; the stored token is intact and works once the collection is unlocked again.
-#[test]
-fn locked_collection_is_a_clear_error_and_nothing_is_lost() {
-    if !private_session_tools() {
-        return;
-    }
-    let kr = Kr::new("secret-service", "locked").isolated();
-    let old = kr.fake.mint(
-        TokenSpec::user(NAME)
-            .permission(
-                "DNS Write",
-                Resource::Zone(kr.fake.zone_id("example.com").unwrap()),
-            )
-            .expires_on(&kr.fake.timestamp(86_400)),
-    );
-    let with_store = |cmd: &str, more: &[&str]| -> Vec<String> {
-        let mut v: Vec<String> = vec![cmd.into(), "-vvv".into(), "--json".into()];
-        v.extend(more.iter().map(|s| s.to_string()));
-        v.extend(kr.store());
-        v
-    };
-    let tokens_before = kr.fake.tokens().len();
-
-    // rotate: the stored token cannot even be read; nothing is minted or revoked.
-    let out =
-        kr.check(private_session(&kr, "lock", Some(&old.secret), &with_store("rotate", &[])).run());
-    let out = out.code(1);
-    let j = json(&out);
-    assert_eq!(j["error"], "keyring_locked", "{j}");
-    assert!(j["hint"].as_str().unwrap().contains("unlock"), "{j}");
-    assert_eq!(kr.fake.tokens().len(), tokens_before);
-    assert_eq!(kr.count(Op::CreateToken), 0);
-    assert!(
-        kr.fake.is_active_secret(&old.secret),
-        "the stored token still works"
-    );
-
-    // set and exec: the same error.
-    let secret = canary("locked");
-    let out = kr.check(
-        private_session(&kr, "lock", None, &with_store("set", &[]))
-            .stdin(secret.clone())
-            .run(),
-    );
-    assert_eq!(json(&out.code(1).hides(&secret))["error"], "keyring_locked");
-    let mut exec = with_store("exec", &[]);
-    exec.extend(["--".into(), "true".into()]);
-    let out = kr.check(private_session(&kr, "lock", None, &exec).run());
-    assert_eq!(json(&out.code(1))["error"], "keyring_locked");
-
-    // create into a new entry: the preflight's probe write finds the lock before the mint.
-    let mut other = with_store(
-        "create",
-        &[
-            "--name",
-            "other",
-            "--preset",
-            "cert-manager-dns01",
-            "--zone",
-            "example.com",
-        ],
-    );
-    let pos = other.iter().position(|a| *a == kr.entry()).unwrap();
-    other[pos] = format!("{}/someone-else", kr.service);
-    let out = kr.check(private_session(&kr, "lock", None, &other).run());
-    assert_eq!(json(&out.code(1))["error"], "keyring_locked");
-    assert_eq!(kr.count(Op::CreateToken), 0, "nothing was minted");
-
-    // Unlocked again (a new daemon over the same files): the token is there, and works.
-    let out = kr.check(private_session(&kr, "start", None, &with_store("verify", &[])).run());
-    let j = json(&out.success());
-    assert_eq!(j["token_id"], old.id.as_str());
-}
-
-/// A Secret Service with no default collection (a fresh daemon the bus started on demand):
-/// a clear error, not a silent fallback.
-#[test]
-fn no_default_collection_is_a_clear_error() {
-    if !private_session_tools() {
-        return;
-    }
-    let kr = Kr::new("secret-service", "nocoll").isolated();
-    let secret = canary("nocoll");
-    let mut args: Vec<String> = vec!["set".into(), "-vvv".into(), "--json".into()];
-    args.extend(kr.store());
-    let out = kr.check(
-        private_session(&kr, "none", None, &args)
-            .stdin(secret.clone())
-            .run(),
-    );
-    let j = json(&out.code(1).hides(&secret));
-    assert_eq!(j["error"], "keyring_no_collection", "{j}");
-    assert!(j["hint"].as_str().unwrap().contains("--unlock"), "{j}");
-}
-
-/// The keyring system calls blocked as Docker's default seccomp profile blocks them (EPERM),
-/// by a real seccomp filter installed before cfsecret starts.
-#[test]
-fn denied_keyctl_is_a_clear_error() {
-    if !cfg!(target_os = "linux") || !seccomp_ready() {
-        return;
-    }
-    let kr = Kr::new("keyutils", "denied").isolated();
-    let blocked = |args: Vec<String>| {
-        const FILTER: &str = "import errno, os, sys, seccomp\n\
-            f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)\n\
-            for call in ('keyctl', 'add_key', 'request_key'):\n    f.add_rule(seccomp.ERRNO(errno.EPERM), call)\n\
-            f.load()\n\
-            os.execv(sys.argv[1], sys.argv[1:])\n";
-        let mut all: Vec<OsString> = vec![
-            "-c".into(),
-            FILTER.into(),
-            env!("CARGO_BIN_EXE_cfsecret").into(),
-        ];
-        all.extend(args.into_iter().map(OsString::from));
-        kr.t.command("/usr/bin/python3", all)
-    };
-    let with_store = |cmd: &str| -> Vec<String> {
-        let mut v: Vec<String> = vec![cmd.into(), "-vvv".into(), "--json".into()];
-        v.extend(kr.store());
-        v
-    };
-    let secret = canary("denied");
-    let out = kr.check(blocked(with_store("set")).stdin(secret.clone()).run());
-    let j = json(&out.code(1).hides(&secret));
-    assert_eq!(j["error"], "keyctl_denied", "{j}");
-    assert!(j["msg"].as_str().unwrap().contains("EPERM"), "{j}");
-    assert!(j["hint"].as_str().unwrap().contains("SOPS file"), "{j}");
-
-    let mut create = with_store("create");
-    create.extend(
-        [
-            "--name",
-            NAME,
-            "--preset",
-            "cert-manager-dns01",
-            "--zone",
-            "example.com",
-        ]
-        .map(String::from),
-    );
-    let out = kr.check(blocked(create).run());
-    assert_eq!(json(&out.code(1))["error"], "keyctl_denied");
-    assert_eq!(kr.count(Op::CreateToken), 0, "nothing was minted");
-
-    let mut verify = vec![
-        "permissions".to_owned(),
-        "--json".into(),
-        "--auth-keyring".into(),
-        "cf/admin".into(),
-    ];
-    verify.push("-vvv".into());
-    let out = kr.check(
-        blocked(verify)
-            .env("CFSECRET_KEYRING_BACKEND", "keyutils")
-            .run(),
-    );
-    assert_eq!(json(&out.code(1))["error"], "keyctl_denied");
 }

@@ -4,6 +4,7 @@ mod support;
 
 mod crash;
 mod keyring;
+mod keyring_errors;
 mod locking;
 mod secrets;
 mod sops_create;

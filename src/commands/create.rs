@@ -22,7 +22,8 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     // Flags that can be checked locally fail before anything else.
     spec::validity(args, jiff::Timestamp::now())?;
     crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
-    let (mut run, _rescue, mut notes) = Run::begin(&store, global, &args.auth, None)?;
+    let (mut run, _rescue, mut notes) =
+        Run::begin(&store, global, &args.auth, args.store.keyring_backend, None)?;
     let current = run.locked.read()?;
     let mut replaced = None;
     if let Some(secret) = &current {

@@ -17,8 +17,13 @@ use crate::store::Store;
 /// Runs `roll`.
 pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
-    let (mut run, rescue, mut notes) =
-        Run::begin(&store, global, &args.auth, args.rescue_age.as_deref())?;
+    let (mut run, rescue, mut notes) = Run::begin(
+        &store,
+        global,
+        &args.auth,
+        args.store.keyring_backend,
+        args.rescue_age.as_deref(),
+    )?;
     let (current, v) = run.stored_token()?;
     let manager = run.manager(Some(&current))?;
     // Everything the write after the roll needs, checked before the roll.

@@ -63,8 +63,13 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let max_age = dur(args.max_age.as_ref())?;
     let min_remaining = dur(args.min_remaining.as_ref())?;
     let keep_old = dur(args.keep_old.as_ref())?;
-    let (mut run, _rescue, mut notes) =
-        Run::begin(&store, global, &args.auth, args.rescue_age.as_deref())?;
+    let (mut run, _rescue, mut notes) = Run::begin(
+        &store,
+        global,
+        &args.auth,
+        args.store.keyring_backend,
+        args.rescue_age.as_deref(),
+    )?;
     if run.journal.pending.is_some() {
         // A previous rotation's old token is still in its --keep-old grace period (or, in
         // check mode, would have been finished: the notes say what, and whether that changes

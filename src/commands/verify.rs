@@ -29,6 +29,7 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
         let auth = AuthSource {
             file: args.auth.auth_file.clone().zip(args.auth.auth_key.clone()),
             keyring: args.auth.auth_keyring.clone(),
+            keyring_backend: args.store.keyring_backend,
         };
         require(&session, &store, &secret, &v, &args.require, &auth)?;
     }

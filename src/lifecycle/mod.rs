@@ -123,14 +123,12 @@ impl<'s> Run<'s> {
         store: &'s Store,
         global: &GlobalArgs,
         auth: &crate::cli::args::AuthArgs,
+        keyring_backend: Option<crate::cli::args::KeyringBackend>,
         rescue_flag: Option<&str>,
     ) -> Result<(Self, Vec<Recipient>, Notes), Error> {
-        let mut run = Self::start(
-            store,
-            global,
-            &AuthSource::from(auth),
-            auth.account_id.as_deref(),
-        )?;
+        // --auth-keyring uses the same backend as the store's --keyring-backend.
+        let source = AuthSource::from(auth).with_backend(keyring_backend);
+        let mut run = Self::start(store, global, &source, auth.account_id.as_deref())?;
         let rescue =
             rescue_recipients(rescue_flag, store.recipients_arg(), run.locked.recipients())?;
         let current = run.locked.read()?;

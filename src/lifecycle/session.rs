@@ -5,7 +5,7 @@ use std::future::Future;
 
 use secrecy::SecretString;
 
-use crate::cli::args::GlobalArgs;
+use crate::cli::args::{GlobalArgs, KeyringBackend};
 use crate::cloudflare::{
     ApiError, BaseUrl, Client, ClientConfig, Credential, CredentialSource, ManagementCredential,
     Owner,
@@ -21,6 +21,8 @@ pub struct AuthSource {
     pub file: Option<(std::path::PathBuf, String)>,
     /// `--auth-keyring`.
     pub keyring: Option<String>,
+    /// `--keyring-backend` (commands without it read `CFSECRET_KEYRING_BACKEND` themselves).
+    pub keyring_backend: Option<KeyringBackend>,
 }
 
 impl From<&crate::cli::args::AuthArgs> for AuthSource {
@@ -28,7 +30,31 @@ impl From<&crate::cli::args::AuthArgs> for AuthSource {
         Self {
             file: a.auth_file.clone().zip(a.auth_key.clone()),
             keyring: a.auth_keyring.clone(),
+            keyring_backend: None,
         }
+    }
+}
+
+impl AuthSource {
+    /// The same, with the command's `--keyring-backend` (which also serves `--auth-keyring`).
+    pub fn with_backend(mut self, backend: Option<KeyringBackend>) -> Self {
+        self.keyring_backend = backend;
+        self
+    }
+}
+
+/// `CFSECRET_KEYRING_BACKEND`, for commands that have no `--keyring-backend` flag.
+fn backend_from_env() -> Result<Option<KeyringBackend>, Error> {
+    use clap::ValueEnum;
+    match std::env::var("CFSECRET_KEYRING_BACKEND") {
+        Ok(v) if !v.is_empty() => KeyringBackend::from_str(&v, false).map(Some).map_err(|_| {
+            crate::error::UsageError::new(format!(
+                "CFSECRET_KEYRING_BACKEND={v:?} is not a keyring backend"
+            ))
+            .with_hint("use secret-service, keyutils, keychain or credential-manager")
+            .into()
+        }),
+        _ => Ok(None),
     }
 }
 
@@ -106,7 +132,11 @@ pub fn management_credential(auth: &AuthSource) -> Result<Option<ManagementCrede
         return Ok(Some(ManagementCredential::bearer(&token, source)?));
     }
     if let Some(entry) = &auth.keyring {
-        let token = crate::store::keyring_read_required(entry)?;
+        let backend = match auth.keyring_backend {
+            Some(b) => Some(b),
+            None => backend_from_env()?,
+        };
+        let token = crate::store::keyring_read_required(entry, backend)?;
         let source = CredentialSource::AuthKeyring {
             entry: entry.clone(),
         };

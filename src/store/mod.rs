@@ -5,24 +5,27 @@
 
 pub mod atomic;
 pub mod error;
+pub mod keyring;
 pub mod lock;
 pub mod sops_file;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::cli::args::StoreArgs;
+use crate::cli::args::{KeyringBackend, StoreArgs};
 use crate::error::{Error, UsageError};
 use crate::sops::KeyPath;
 pub use error::StoreError;
+pub use keyring::{KeyringError, KeyringStore};
 pub use sops_file::{Preflight, SopsStore, WriteOutcome};
 
-/// Reads a secret from a keyring entry (`SERVICE/USER`).
-pub fn keyring_read_required(entry: &str) -> Result<SecretString, Error> {
-    Err(UsageError::new(format!(
-        "keyring entry {entry}: the keyring is not available in this build yet"
-    ))
-    .into())
+/// Reads the management token from a keyring entry (`--auth-keyring SERVICE/USER`), in the
+/// backend `--keyring-backend`/`CFSECRET_KEYRING_BACKEND` names, else the OS default.
+pub fn keyring_read_required(
+    entry: &str,
+    backend: Option<KeyringBackend>,
+) -> Result<SecretString, Error> {
+    KeyringStore::parse("--auth-keyring", entry, backend, None)?.read_required()
 }
 
 /// A configured store.
@@ -30,6 +33,8 @@ pub fn keyring_read_required(entry: &str) -> Result<SecretString, Error> {
 pub enum Store {
     /// A key of a SOPS file.
     Sops(SopsStore),
+    /// An OS keyring entry.
+    Keyring(KeyringStore),
 }
 
 /// A store whose lock is held.
@@ -37,6 +42,8 @@ pub enum Store {
 pub enum Locked<'a> {
     /// A SOPS file.
     Sops(sops_file::LockedSops<'a>),
+    /// A keyring entry.
+    Keyring(keyring::LockedKeyring<'a>),
 }
 
 impl Store {
@@ -49,11 +56,12 @@ impl Store {
                 ))?;
                 Ok(Self::Sops(SopsStore::new(file, key, args.age.clone())))
             }
-            (None, None, Some(_)) => Err(UsageError::new(
-                "--keyring is not available in this build yet",
-            )
-            .with_hint("keep the secret in a SOPS file with --file and --key")
-            .into()),
+            (None, None, Some(entry)) => Ok(Self::Keyring(KeyringStore::parse(
+                "--keyring",
+                entry,
+                args.keyring_backend,
+                args.age.clone(),
+            )?)),
             _ => Err(UsageError::new(
                 "name one store: --file PATH --key KEYPATH, or --keyring SERVICE/USER",
             )
@@ -67,6 +75,12 @@ impl Store {
             Self::Sops(s) => {
                 json!({"type": "sops", "file": s.path().display().to_string(), "key": s.key().to_string()})
             }
+            Self::Keyring(k) => json!({
+                "type": "keyring",
+                "backend": k.backend().name(),
+                "service": k.service(),
+                "user": k.user(),
+            }),
         }
     }
 
@@ -74,6 +88,7 @@ impl Store {
     pub fn label(&self) -> String {
         match self {
             Self::Sops(s) => s.label(),
+            Self::Keyring(k) => k.label(),
         }
     }
 
@@ -81,6 +96,7 @@ impl Store {
     pub fn read(&self) -> Result<Option<SecretString>, Error> {
         match self {
             Self::Sops(s) => s.read(),
+            Self::Keyring(k) => k.read(),
         }
     }
 
@@ -88,13 +104,16 @@ impl Store {
     pub fn read_required(&self) -> Result<SecretString, Error> {
         match self {
             Self::Sops(s) => s.read_required(),
+            Self::Keyring(k) => k.read_required(),
         }
     }
 
-    /// The recipients given for a new file (`--age` / `SOPS_AGE_RECIPIENTS`).
+    /// The recipients given for a new file (`--age` / `SOPS_AGE_RECIPIENTS`); for a keyring
+    /// entry, the default recipients of a rescue file.
     pub fn recipients_arg(&self) -> Option<&str> {
         match self {
             Self::Sops(s) => s.recipients(),
+            Self::Keyring(k) => k.rescue_default(),
         }
     }
 
@@ -102,6 +121,7 @@ impl Store {
     pub fn lock(&self, wait: bool, limit: std::time::Duration) -> Result<Locked<'_>, Error> {
         match self {
             Self::Sops(s) => Ok(Locked::Sops(s.lock(wait, limit)?)),
+            Self::Keyring(k) => Ok(Locked::Keyring(k.lock(wait, limit)?)),
         }
     }
 }
@@ -113,6 +133,7 @@ impl Locked<'_> {
             Self::Sops(l) => {
                 crate::lifecycle::journal::path_for(&lock::lock_path_for(l.store().path()))
             }
+            Self::Keyring(l) => l.journal_path(),
         }
     }
 
@@ -127,6 +148,8 @@ impl Locked<'_> {
                     .collect(),
                 _ => Vec::new(),
             },
+            // A keyring has no recipients: rescue needs --rescue-age or SOPS_AGE_RECIPIENTS.
+            Self::Keyring(_) => Vec::new(),
         }
     }
 
@@ -144,6 +167,7 @@ impl Locked<'_> {
                     .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
                 (dir.to_owned(), stem)
             }
+            Self::Keyring(l) => l.rescue_place(),
         }
     }
 
@@ -155,6 +179,7 @@ impl Locked<'_> {
                 l.store().path().display(),
                 l.store().key()
             ),
+            Self::Keyring(l) => l.store().flags(),
         }
     }
 
@@ -162,6 +187,7 @@ impl Locked<'_> {
     pub fn read(&self) -> Result<Option<SecretString>, Error> {
         match self {
             Self::Sops(l) => l.read(),
+            Self::Keyring(l) => l.read(),
         }
     }
 
@@ -169,6 +195,7 @@ impl Locked<'_> {
     pub fn preflight(&self, probe: &SecretString) -> Result<Preflight, Error> {
         match self {
             Self::Sops(l) => l.preflight(probe),
+            Self::Keyring(l) => l.preflight(probe),
         }
     }
 
@@ -176,6 +203,7 @@ impl Locked<'_> {
     pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         match self {
             Self::Sops(l) => l.dry_run(secret),
+            Self::Keyring(l) => l.dry_run(secret),
         }
     }
 
@@ -183,6 +211,7 @@ impl Locked<'_> {
     pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         match self {
             Self::Sops(l) => l.write(secret),
+            Self::Keyring(l) => l.write(secret),
         }
     }
 }

@@ -4,6 +4,8 @@ mod support;
 
 mod crash;
 mod identities;
+mod keyring;
+mod keyring_errors;
 mod locking;
 mod secrets;
 mod sops_create;

@@ -24,10 +24,8 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         args.store.keyring_backend,
         args.rescue_age.as_deref(),
     )?;
-    let (current, v) = run.stored_token()?;
-    let manager = run.manager(Some(&current))?;
-    // Everything the write after the roll needs, checked before the roll.
-    run.locked.preflight(&super::create::probe())?;
+    // A roll whose write fails leaves its secret nowhere but a rescue file: no recipient for
+    // one, no roll (refused before any call to Cloudflare).
     if rescue.is_empty() {
         return Err(UsageError::new(format!(
             "no rescue recipient for {}: a roll whose write fails could lose the token",
@@ -36,6 +34,10 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         .with_hint("pass --rescue-age age1… (or set SOPS_AGE_RECIPIENTS)")
         .into());
     }
+    let (current, v) = run.stored_token()?;
+    let manager = run.manager(Some(&current))?;
+    // Everything the write after the roll needs, checked before the roll.
+    run.locked.preflight(&super::create::probe())?;
     if run.check {
         notes.change(format!(
             "would roll token {} and store its new secret at {}",

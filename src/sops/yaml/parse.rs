@@ -67,6 +67,15 @@ impl std::fmt::Display for YamlErrorKind {
 
 /// Parses a YAML text into its documents.
 pub fn parse(src: &str) -> Result<Vec<Document>, YamlError> {
+    parse_with(src, super::comments::attach)
+}
+
+/// The comment pass: the text, the documents, the ranges comments cannot be in, and where each
+/// document starts.
+pub(super) type AttachComments = fn(&str, &mut [Document], &[Span], &[usize]);
+
+/// [`parse`] with a given comment pass (tests compare comment passes).
+pub(super) fn parse_with(src: &str, attach: AttachComments) -> Result<Vec<Document>, YamlError> {
     let mut b = Builder::new(src);
     let parser = Parser::new_from_str(src);
     for next in parser {
@@ -80,7 +89,7 @@ pub fn parse(src: &str) -> Result<Vec<Document>, YamlError> {
         b.event(event, start, end, span.start.line())?;
     }
     let mut docs = b.docs;
-    super::comments::attach(src, &mut docs, &b.covered, &b.doc_starts);
+    attach(src, &mut docs, &b.covered, &b.doc_starts);
     Ok(docs)
 }
 

@@ -2,10 +2,7 @@
 //! that library and hashes unencrypted values by their type (`0x1F` is the int 31, `1.50` the
 //! float 1.5, `yes` a string, `0755` the int 493, `09` the float 9).
 
-use std::sync::LazyLock;
-
 use base64::Engine as _;
-use regex::Regex;
 
 use crate::sops::gotime::GoTime;
 use crate::sops::value::Value;
@@ -19,9 +16,48 @@ pub enum ResolveError {
     BadTag(String),
 }
 
-static YAML_STYLE_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").expect("valid regex")
-});
+/// yaml.v3's float syntax, `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`, matched by
+/// hand: every sops file has a `version: 3.x.y` that gets here, and compiling the expression
+/// cost each run more than typing every other scalar of a small file (the regex crate also reads
+/// the cgroup files to size its cache pool). A test checks it against the expression.
+fn is_yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i - start
+    };
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
 
 /// The YAML core-schema tags sops may meet, short form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +163,7 @@ fn resolve_number(text: &str, tag: Option<CoreTag>) -> Result<Value, ResolveErro
         IntParse::TooLarge => return Err(ResolveError::TooLarge),
         IntParse::Invalid => {}
     }
-    if YAML_STYLE_FLOAT.is_match(&plain)
+    if is_yaml_style_float(&plain)
         && let Ok(f) = plain.parse::<f64>()
         && f.is_finite()
     {
@@ -240,5 +276,38 @@ mod tests {
         let v = resolve_plain("aGVsbG8=", Some(CoreTag::Binary)).unwrap();
         assert!(v == Value::Str("hello".into()));
         assert!(resolve_plain("abc", Some(CoreTag::Int)).is_err());
+    }
+
+    /// The hand-written float syntax accepts exactly what yaml.v3's expression accepts: every
+    /// text of up to six characters over the characters that matter, and a few longer ones.
+    #[test]
+    fn float_syntax_matches_the_expression() {
+        let re =
+            regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap();
+        let alphabet = ['+', '-', '.', 'e', 'E', '0', '7', '_', 'é'];
+        let mut texts = vec![String::new()];
+        let mut matched = 0;
+        for _ in 0..6 {
+            texts = texts
+                .iter()
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            for t in &texts {
+                assert_eq!(is_yaml_style_float(t), re.is_match(t), "{t:?}");
+                matched += usize::from(re.is_match(t));
+            }
+        }
+        assert!(matched > 1000, "{matched}");
+        for t in [
+            "3.11.0",
+            "1.5e+10",
+            "-.5E-3",
+            "0755.",
+            "12345678901234567890.5",
+            "1e5\n",
+            " 1",
+        ] {
+            assert_eq!(is_yaml_style_float(t), re.is_match(t), "{t:?}");
+        }
     }
 }

@@ -173,17 +173,6 @@ fn strings(node: Option<&Node>) -> Vec<String> {
     }
 }
 
-fn text(map: &Map, key: &str) -> Option<String> {
-    match &map.get(key)?.value {
-        Node::Scalar(s) => match &s.value {
-            Value::Null => None,
-            Value::Str(v) => Some(v.clone()),
-            other => Some(String::from_utf8_lossy(&other.to_bytes()).into_owned()),
-        },
-        _ => None,
-    }
-}
-
 const OTHER_KEY_KINDS: [&str; 6] = [
     "pgp",
     "kms",
@@ -233,20 +222,10 @@ pub fn plan(cwd: &Path, file: &Path, cli_recipients: Option<&str>) -> Result<Pla
         |_| target.display().to_string(),
         |p| p.display().to_string(),
     );
-    let rules = match root.get("creation_rules").map(|e| &e.value) {
-        Some(Node::Seq(s)) => s
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                SeqItem::Node(Node::Map(m)) => Some(m),
-                _ => None,
-            })
-            .collect::<Vec<_>>(),
-        _ => Vec::new(),
-    };
+    let rules = root.maps_in("creation_rules");
     let mut chosen = None;
     for rule in rules {
-        let matches = match text(rule, "path_regex").filter(|r| !r.is_empty()) {
+        let matches = match rule.text("path_regex").filter(|r| !r.is_empty()) {
             None => true,
             Some(re) => Regex::new(&re)
                 .map_err(|e| invalid(format!("path_regex `{re}`: {e}")))?
@@ -308,11 +287,11 @@ fn store_indents(root: &Map) -> Result<(usize, Option<usize>), String> {
 }
 
 fn selection_of(rule: &Map) -> Result<Selection, RuleError> {
-    let stated = super::selection::rule_from_fields(|f| text(rule, f))?;
+    let stated = super::selection::rule_from_fields(|f| rule.text(f))?;
     Ok(Selection {
         rule: stated.unwrap_or_else(Rule::default_suffix),
         mac_only_encrypted: matches!(
-            text(rule, "mac_only_encrypted").as_deref(),
+            rule.text("mac_only_encrypted").as_deref(),
             Some("true" | "True")
         ),
     })
@@ -366,7 +345,7 @@ fn groups_of(rule: &Map, config: &Path) -> Result<(Vec<Vec<Recipient>>, usize), 
             }
         });
     }
-    let threshold = match text(rule, "shamir_threshold") {
+    let threshold = match rule.text("shamir_threshold") {
         None => groups.len(),
         Some(t) => t.parse::<usize>().map_err(|_| ConfigError::Invalid {
             path: config.to_owned(),

@@ -7,8 +7,7 @@
 
 use super::gotime::GoTime;
 use super::selection::{Rule, RuleError, Selection, rule_from_fields};
-use super::tree::{Map, Node, SeqItem};
-use super::value::Value;
+use super::tree::Map;
 
 /// One age key entry: the recipient and the data key (or Shamir share) encrypted to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,44 +86,22 @@ const KEY_TYPES: [&str; 7] = [
     "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms", "age",
 ];
 
-fn text(map: &Map, key: &str) -> Option<String> {
-    match &map.get(key)?.value {
-        Node::Scalar(s) => match &s.value {
-            Value::Str(v) => Some(v.clone()),
-            Value::Null => None,
-            other => Some(String::from_utf8_lossy(&other.to_bytes()).into_owned()),
-        },
-        _ => None,
-    }
-}
-
-fn maps_in<'a>(map: &'a Map, key: &str) -> Vec<&'a Map> {
-    match map.get(key).map(|e| &e.value) {
-        Some(Node::Seq(s)) => s
-            .items
-            .iter()
-            .filter_map(|i| match i {
-                SeqItem::Node(Node::Map(m)) => Some(m),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn group_from(map: &Map) -> Result<KeyGroup, MetadataError> {
     let mut group = KeyGroup::default();
-    for entry in maps_in(map, "age") {
-        let recipient =
-            text(entry, "recipient").ok_or(MetadataError::Malformed("age.recipient"))?;
-        let enc = text(entry, "enc").ok_or(MetadataError::Malformed("age.enc"))?;
+    for entry in map.maps_in("age") {
+        let recipient = entry
+            .text("recipient")
+            .ok_or(MetadataError::Malformed("age.recipient"))?;
+        let enc = entry
+            .text("enc")
+            .ok_or(MetadataError::Malformed("age.enc"))?;
         group.age.push(AgeEntry {
             recipient: recipient.trim().to_owned(),
             enc,
         });
     }
     for kind in KEY_TYPES.iter().filter(|k| **k != "age") {
-        for entry in maps_in(map, kind) {
+        for entry in map.maps_in(kind) {
             let id = [
                 "fp",
                 "arn",
@@ -134,7 +111,7 @@ fn group_from(map: &Map) -> Result<KeyGroup, MetadataError> {
                 "key_id",
             ]
             .iter()
-            .find_map(|f| text(entry, f))
+            .find_map(|f| entry.text(f))
             .unwrap_or_default();
             group
                 .others
@@ -145,20 +122,21 @@ fn group_from(map: &Map) -> Result<KeyGroup, MetadataError> {
 }
 
 fn has_keys(map: &Map) -> bool {
-    KEY_TYPES.iter().any(|k| !maps_in(map, k).is_empty())
+    KEY_TYPES.iter().any(|k| !map.maps_in(k).is_empty())
 }
 
 impl Metadata {
     /// Interprets a `sops` block (already located by the store).
     pub fn from_map(sops: &Map) -> Result<Self, MetadataError> {
-        let lastmodified = text(sops, "lastmodified")
+        let lastmodified = sops
+            .text("lastmodified")
             .and_then(|t| GoTime::parse_rfc3339(&t))
             .ok_or(MetadataError::BadLastModified)?;
         // As in sops: top-level key entries win over `key_groups`.
         let groups = if has_keys(sops) {
             vec![group_from(sops)?]
         } else {
-            maps_in(sops, "key_groups")
+            sops.maps_in("key_groups")
                 .into_iter()
                 .map(group_from)
                 .collect::<Result<Vec<_>, _>>()?
@@ -169,7 +147,7 @@ impl Metadata {
         {
             return Err(MetadataError::NoKeys);
         }
-        let threshold = match text(sops, "shamir_threshold") {
+        let threshold = match sops.text("shamir_threshold") {
             None => 0,
             Some(t) => {
                 t.parse::<f64>()
@@ -184,13 +162,13 @@ impl Metadata {
             threshold
         };
         let mac_only_encrypted = matches!(
-            text(sops, "mac_only_encrypted").as_deref(),
+            sops.text("mac_only_encrypted").as_deref(),
             Some("true" | "True")
         );
-        let stated = rule_from_fields(|f| text(sops, f)).map_err(MetadataError::Rule)?;
+        let stated = rule_from_fields(|f| sops.text(f)).map_err(MetadataError::Rule)?;
         let rule_written = stated.is_some();
         let rule = stated.unwrap_or_else(Rule::default_suffix);
-        let version = text(sops, "version").unwrap_or_default();
+        let version = sops.text("version").unwrap_or_default();
         if version.is_empty() {
             return Err(MetadataError::NoVersion);
         }
@@ -198,7 +176,7 @@ impl Metadata {
             groups,
             threshold,
             lastmodified,
-            mac: text(sops, "mac").unwrap_or_default(),
+            mac: sops.text("mac").unwrap_or_default(),
             selection: Selection {
                 rule,
                 mac_only_encrypted,

@@ -150,6 +150,34 @@ impl Map {
         })
     }
 
+    /// A value under `key` as text (what metadata and `.sops.yaml` fields hold): strings as they
+    /// are, numbers and bools in their canonical form; `None` for null, a map or a list.
+    pub fn text(&self, key: &str) -> Option<String> {
+        match &self.get(key)?.value {
+            Node::Scalar(s) => match &s.value {
+                Value::Null => None,
+                Value::Str(v) => Some(v.clone()),
+                other => Some(String::from_utf8_lossy(&other.to_bytes()).into_owned()),
+            },
+            _ => None,
+        }
+    }
+
+    /// The maps in the list under `key` (key entries, creation rules); empty when there is none.
+    pub fn maps_in(&self, key: &str) -> Vec<&Map> {
+        match self.get(key).map(|e| &e.value) {
+            Some(Node::Seq(s)) => s
+                .items
+                .iter()
+                .filter_map(|i| match i {
+                    SeqItem::Node(Node::Map(m)) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The entries, comments skipped.
     pub fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.items.iter().filter_map(|item| match item {

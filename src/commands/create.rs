@@ -24,6 +24,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
     let (mut run, _rescue, mut notes) =
         Run::begin(&store, global, &args.auth, args.store.keyring_backend, None)?;
+    run.action = "created";
     let current = run.locked.read()?;
     let mut replaced = None;
     if let Some(secret) = &current {

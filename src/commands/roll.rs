@@ -34,6 +34,7 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         .with_hint("pass --rescue-age age1… (or set SOPS_AGE_RECIPIENTS)")
         .into());
     }
+    run.action = "rolled";
     let (current, v) = run.stored_token()?;
     let manager = run.manager(Some(&current))?;
     // Everything the write after the roll needs, checked before the roll.

@@ -70,6 +70,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         args.store.keyring_backend,
         args.rescue_age.as_deref(),
     )?;
+    run.action = "rotated";
     if run.journal.pending.is_some() {
         // A previous rotation's old token is still in its --keep-old grace period (or, in
         // check mode, would have been finished: the notes say what, and whether that changes

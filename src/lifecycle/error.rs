@@ -30,6 +30,8 @@ pub enum LifecycleError {
         new_id: String,
         old_id: String,
         cause: String,
+        /// What the run did before the revocation failed (`created`, `rotated`).
+        action: &'static str,
     },
     /// The new token did not verify from the store; the old one was put back.
     NewTokenFailedVerification {
@@ -77,6 +79,7 @@ impl std::fmt::Display for LifecycleError {
                 new_id,
                 old_id,
                 cause,
+                ..
             } => write!(
                 f,
                 "the new token {new_id} is stored at {store} and verified, but the old token {old_id} could not be revoked: {cause}"
@@ -170,8 +173,13 @@ impl Diagnose for LifecycleError {
                 m.insert("status".into(), "active".into());
                 m.insert("missing_permissions".into(), missing.clone().into());
             }
-            Self::RevokeFailed { new_id, old_id, .. } => {
-                m.insert("action".into(), "rotated".into());
+            Self::RevokeFailed {
+                new_id,
+                old_id,
+                action,
+                ..
+            } => {
+                m.insert("action".into(), (*action).into());
                 m.insert("token_id".into(), new_id.clone().into());
                 m.insert("old_token_id".into(), old_id.clone().into());
             }

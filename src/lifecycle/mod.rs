@@ -90,6 +90,8 @@ pub struct Run<'s> {
     pub explicit: Option<ManagementCredential>,
     /// `--check`: no API mutation, no write.
     pub check: bool,
+    /// What this run does, for results that must say it (`created`, `rotated`, `rolled`).
+    pub action: &'static str,
 }
 
 impl<'s> Run<'s> {
@@ -113,6 +115,7 @@ impl<'s> Run<'s> {
             journal_path,
             explicit,
             check: global.check,
+            action: "rotated",
         })
     }
 

@@ -237,6 +237,7 @@ pub fn finish_stored(
                     new_id: new_id.to_owned(),
                     old_id: old.to_owned(),
                     cause: e.to_string(),
+                    action: run.action,
                 }
                 .into());
             }

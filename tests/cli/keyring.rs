@@ -8,10 +8,9 @@ use std::ffi::OsString;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fake_cloudflare::{FakeCloudflare, Op};
-use serde_json::Value;
 use sha2::Digest;
 
-use crate::support::{Outcome, Test, canary, require};
+use crate::support::{Outcome, Test, assert_no_issued_secret, canary, require};
 
 pub(crate) const NAME: &str = "cell-v0-dns";
 
@@ -45,12 +44,6 @@ fn sha256_hex(s: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// The JSON object on stdout (for failures too, with --json).
-#[track_caller]
-pub(crate) fn json(out: &Outcome) -> Value {
-    out.json()
 }
 
 #[track_caller]
@@ -128,18 +121,7 @@ impl Kr {
     /// Checks an outcome for leaked secrets and panics.
     #[track_caller]
     pub(crate) fn check(&self, out: Outcome) -> Outcome {
-        for secret in self.fake.issued_secrets() {
-            assert!(
-                !out.stdout.contains(&secret),
-                "a token leaked on stdout: {}",
-                out.stdout
-            );
-            assert!(
-                !out.stderr.contains(&secret),
-                "a token leaked on stderr: {}",
-                out.stderr
-            );
-        }
+        assert_no_issued_secret(&self.fake, &out);
         assert_no_panic(&out);
         out
     }
@@ -314,7 +296,7 @@ fn set_and_exec(kr: &Kr) {
         )
         .success()
         .hides(&secret);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(
         (j["changed"].as_bool(), j["action"].as_str()),
         (Some(true), Some("stored"))
@@ -341,7 +323,7 @@ fn set_and_exec(kr: &Kr) {
         .run()
         .success()
         .hides(&secret);
-    assert_eq!(json(&again)["changed"], false);
+    assert_eq!(again.json()["changed"], false);
 
     // --check writes nothing.
     let other = canary("keyring-check");
@@ -424,7 +406,7 @@ fn set_and_exec(kr: &Kr) {
 /// create → verify → rotate → verify: the keyring holds exactly the token the fake says is
 /// active, and the previous one is revoked.
 fn lifecycle(kr: &Kr) {
-    let created = json(&kr.create(&[]).success());
+    let created = kr.create(&[]).success().json();
     assert_eq!(
         (created["changed"].as_bool(), created["action"].as_str()),
         (Some(true), Some("created"))
@@ -436,18 +418,18 @@ fn lifecycle(kr: &Kr) {
     assert_eq!(active.len(), 1);
     assert_eq!(active[0].id, id1);
 
-    let v = json(&kr.run("verify", &["--json"]).success());
+    let v = kr.run("verify", &["--json"]).success().json();
     assert_eq!(
         (v["action"].as_str(), v["token_id"].as_str()),
         (Some("verified"), Some(id1.as_str()))
     );
 
     // create again: the entry holds an active token, nothing changes.
-    let again = json(&kr.create(&[]).success());
+    let again = kr.create(&[]).success().json();
     assert_eq!(again["changed"], false);
     assert_eq!(kr.stored().as_deref(), Some(s1.as_str()));
 
-    let r = json(&kr.run("rotate", &["--json"]).success());
+    let r = kr.run("rotate", &["--json"]).success().json();
     assert_eq!(r["action"], "rotated");
     assert_eq!(r["old_token_id"], id1.as_str());
     let id2 = r["token_id"].as_str().unwrap().to_owned();
@@ -465,7 +447,7 @@ fn lifecycle(kr: &Kr) {
         [id2.as_str()]
     );
 
-    let v = json(&kr.run("verify", &["--json"]).success());
+    let v = kr.run("verify", &["--json"]).success().json();
     assert_eq!(v["token_id"], id2.as_str());
     // The probe entry of the preflight is gone.
     assert_eq!(
@@ -477,14 +459,14 @@ fn lifecycle(kr: &Kr) {
 /// roll refuses to start without a rescue recipient (a keyring has none of its own), and with
 /// `--rescue-age` or `SOPS_AGE_RECIPIENTS` rolls the stored token in place.
 fn roll(kr: &Kr) {
-    let id = json(&kr.create(&[]).success())["token_id"]
+    let id = kr.create(&[]).success().json()["token_id"]
         .as_str()
         .unwrap()
         .to_owned();
     let s1 = kr.stored_is_active(&id);
 
     let out = kr.run("roll", &["--json"]).code(2);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(j["error"], "usage");
     assert!(j["msg"].as_str().unwrap().contains("rescue"), "{j}");
     assert!(j["hint"].as_str().unwrap().contains("--rescue-age"), "{j}");
@@ -493,10 +475,10 @@ fn roll(kr: &Kr) {
     assert!(kr.fake.is_active_secret(&s1));
 
     let recipient = Test::recipient("keys/age-a.txt");
-    let r = json(
-        &kr.run("roll", &["--json", "--rescue-age", &recipient])
-            .success(),
-    );
+    let r = kr
+        .run("roll", &["--json", "--rescue-age", &recipient])
+        .success()
+        .json();
     assert_eq!(
         (r["action"].as_str(), r["token_id"].as_str()),
         (Some("rolled"), Some(id.as_str()))
@@ -516,7 +498,7 @@ fn roll(kr: &Kr) {
             .env("SOPS_AGE_RECIPIENTS", &recipient)
             .run(),
     );
-    assert_eq!(json(&out.success())["action"], "rolled");
+    assert_eq!(out.success().json()["action"], "rolled");
     let s3 = kr.stored_is_active(&id);
     assert!(!kr.fake.is_active_secret(&s2));
     assert_ne!(s2, s3);
@@ -544,13 +526,13 @@ fn auth_keyring(kr: &mut Kr) {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert_eq!(kr.count(Op::CreateToken), 0);
 
-    let created = json(&kr.create(&["--auth-keyring", &admin]).success());
+    let created = kr.create(&["--auth-keyring", &admin]).success().json();
     let id1 = created["token_id"].as_str().unwrap().to_owned();
     kr.stored_is_active(&id1);
-    let r = json(
-        &kr.run("rotate", &["--json", "--auth-keyring", &admin])
-            .success(),
-    );
+    let r = kr
+        .run("rotate", &["--json", "--auth-keyring", &admin])
+        .success()
+        .json();
     let id2 = r["token_id"].as_str().unwrap().to_owned();
     kr.stored_is_active(&id2);
     assert!(kr.fake.token(&id1).is_none());
@@ -575,7 +557,7 @@ fn auth_keyring(kr: &mut Kr) {
     let before = kr.fake.tokens().len();
     let missing = format!("{}/nobody", unique("absent"));
     let out = kr.create(&["--force", "--auth-keyring", &missing]).code(1);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(j["error"], "keyring_entry_missing");
     assert!(
         j["hint"]
@@ -632,7 +614,7 @@ fn secret_service_is_the_default_backend_on_linux() {
             .stdin(secret.clone())
             .run()
             .success();
-    assert_eq!(json(&out)["store"]["backend"], "secret-service");
+    assert_eq!(out.json()["store"]["backend"], "secret-service");
     assert_eq!(kr.stored().as_deref(), Some(secret.as_str()));
 }
 
@@ -653,7 +635,7 @@ fn keyutils_kr(tag: &str) -> Option<Kr> {
         .stdin(probe)
         .run();
     if out.code != 0 {
-        let j = json(&out);
+        let j = out.json();
         assert_eq!(
             j["error"], "keyctl_denied",
             "only a denied keyctl may skip: {j}"

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 
 use fake_cloudflare::{Op, Resource, TokenSpec};
 
-use crate::keyring::{Kr, NAME, json};
+use crate::keyring::{Kr, NAME};
 use crate::support::{Test, canary, require};
 
 /// What a private session bus test needs.
@@ -56,7 +56,7 @@ fn keyutils_refuses_an_at_sign_in_the_service() {
         .stdin("x")
         .run()
         .code(2);
-    assert_eq!(json(&out)["error"], "usage");
+    assert_eq!(out.json()["error"], "usage");
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn bad_entries_and_foreign_backends_are_usage_errors() {
             .stdin("x")
             .run()
             .code(2);
-        assert_eq!(json(&out)["error"], "usage", "{spec}");
+        assert_eq!(out.json()["error"], "usage", "{spec}");
     }
     let foreign = if cfg!(target_os = "macos") {
         "credential-manager"
@@ -87,7 +87,7 @@ fn bad_entries_and_foreign_backends_are_usage_errors() {
         .stdin("x")
         .run()
         .code(2);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(j["error"], "keyring_backend_unavailable");
     assert!(j["hint"].as_str().unwrap().contains("SOPS"), "{j}");
     let out = t
@@ -121,7 +121,7 @@ fn no_session_bus_is_a_clear_error() {
         .run(),
     );
     let out = out.code(1).hides(&secret);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(j["error"], "keyring_unreachable");
     let hint = j["hint"].as_str().unwrap();
     for what in [
@@ -144,10 +144,10 @@ fn no_session_bus_is_a_clear_error() {
             all.extend(["--".into(), "true".into()]);
         }
         let out = kr.check(kr.t.cfsecret(all).run()).code(1);
-        assert_eq!(json(&out)["error"], "keyring_unreachable", "{cmd}");
+        assert_eq!(out.json()["error"], "keyring_unreachable", "{cmd}");
     }
     let out = kr.create(&[]).code(1);
-    assert_eq!(json(&out)["error"], "keyring_unreachable");
+    assert_eq!(out.json()["error"], "keyring_unreachable");
     // The management token in a keyring nobody can reach: same error, for --auth-keyring.
     kr.t.unset("CLOUDFLARE_API_TOKEN");
     let mut args: Vec<String> = [
@@ -171,7 +171,7 @@ fn no_session_bus_is_a_clear_error() {
     .collect();
     args.push("-vvv".into());
     let out = kr.check(kr.t.cfsecret(args).run()).code(1);
-    assert_eq!(json(&out)["error"], "keyring_unreachable");
+    assert_eq!(out.json()["error"], "keyring_unreachable");
     assert_eq!(kr.fake.tokens().len(), before, "nothing was minted");
     assert_eq!(kr.count(Op::CreateToken), 0);
 }
@@ -270,7 +270,7 @@ fn locked_collection_is_a_clear_error_and_nothing_is_lost() {
     let out =
         kr.check(private_session(&kr, "lock", Some(&old.secret), &with_store("rotate", &[])).run());
     let out = out.code(1);
-    let j = json(&out);
+    let j = out.json();
     assert_eq!(j["error"], "keyring_locked", "{j}");
     assert!(j["hint"].as_str().unwrap().contains("unlock"), "{j}");
     assert_eq!(kr.fake.tokens().len(), tokens_before);
@@ -287,11 +287,11 @@ fn locked_collection_is_a_clear_error_and_nothing_is_lost() {
             .stdin(secret.clone())
             .run(),
     );
-    assert_eq!(json(&out.code(1).hides(&secret))["error"], "keyring_locked");
+    assert_eq!(out.code(1).hides(&secret).json()["error"], "keyring_locked");
     let mut exec = with_store("exec", &[]);
     exec.extend(["--".into(), "true".into()]);
     let out = kr.check(private_session(&kr, "lock", None, &exec).run());
-    assert_eq!(json(&out.code(1))["error"], "keyring_locked");
+    assert_eq!(out.code(1).json()["error"], "keyring_locked");
 
     // create into a new entry: the preflight's probe write finds the lock before the mint.
     let mut other = with_store(
@@ -308,12 +308,12 @@ fn locked_collection_is_a_clear_error_and_nothing_is_lost() {
     let pos = other.iter().position(|a| *a == kr.entry()).unwrap();
     other[pos] = format!("{}/someone-else", kr.service);
     let out = kr.check(private_session(&kr, "lock", None, &other).run());
-    assert_eq!(json(&out.code(1))["error"], "keyring_locked");
+    assert_eq!(out.code(1).json()["error"], "keyring_locked");
     assert_eq!(kr.count(Op::CreateToken), 0, "nothing was minted");
 
     // Unlocked again (a new daemon over the same files): the token is there, and works.
     let out = kr.check(private_session(&kr, "start", None, &with_store("verify", &[])).run());
-    let j = json(&out.success());
+    let j = out.success().json();
     assert_eq!(j["token_id"], old.id.as_str());
 }
 
@@ -333,7 +333,7 @@ fn no_default_collection_is_a_clear_error() {
             .stdin(secret.clone())
             .run(),
     );
-    let j = json(&out.code(1).hides(&secret));
+    let j = out.code(1).hides(&secret).json();
     assert_eq!(j["error"], "keyring_no_collection", "{j}");
     assert!(j["hint"].as_str().unwrap().contains("--unlock"), "{j}");
 }
@@ -367,7 +367,7 @@ fn denied_keyctl_is_a_clear_error() {
     };
     let secret = canary("denied");
     let out = kr.check(blocked(with_store("set")).stdin(secret.clone()).run());
-    let j = json(&out.code(1).hides(&secret));
+    let j = out.code(1).hides(&secret).json();
     assert_eq!(j["error"], "keyctl_denied", "{j}");
     assert!(j["msg"].as_str().unwrap().contains("EPERM"), "{j}");
     assert!(j["hint"].as_str().unwrap().contains("SOPS file"), "{j}");
@@ -385,7 +385,7 @@ fn denied_keyctl_is_a_clear_error() {
         .map(String::from),
     );
     let out = kr.check(blocked(create).run());
-    assert_eq!(json(&out.code(1))["error"], "keyctl_denied");
+    assert_eq!(out.code(1).json()["error"], "keyctl_denied");
     assert_eq!(kr.count(Op::CreateToken), 0, "nothing was minted");
 
     let mut verify = vec![
@@ -400,5 +400,5 @@ fn denied_keyctl_is_a_clear_error() {
             .env("CFSECRET_KEYRING_BACKEND", "keyutils")
             .run(),
     );
-    assert_eq!(json(&out.code(1))["error"], "keyctl_denied");
+    assert_eq!(out.code(1).json()["error"], "keyctl_denied");
 }

@@ -327,6 +327,24 @@ pub struct Cf {
     pub fake: fake_cloudflare::FakeCloudflare,
 }
 
+/// Panics if any secret `fake` ever issued (the bootstrap token included) is in `out`'s stdout
+/// or stderr.
+#[track_caller]
+pub fn assert_no_issued_secret(fake: &fake_cloudflare::FakeCloudflare, out: &Outcome) {
+    for secret in fake.issued_secrets() {
+        assert!(
+            !out.stdout.contains(&secret),
+            "a token secret leaked on stdout: {}",
+            out.stdout
+        );
+        assert!(
+            !out.stderr.contains(&secret),
+            "a token secret leaked on stderr: {}",
+            out.stderr
+        );
+    }
+}
+
 /// The store every token test uses.
 pub const STORE: &str = "secrets/cell-v0.yml";
 /// Its key.
@@ -366,18 +384,7 @@ impl Cf {
 
     #[track_caller]
     pub fn no_leaks(&self, out: &Outcome) {
-        for secret in self.fake.issued_secrets() {
-            assert!(
-                !out.stdout.contains(&secret),
-                "a token secret leaked on stdout: {}",
-                out.stdout
-            );
-            assert!(
-                !out.stderr.contains(&secret),
-                "a token secret leaked on stderr: {}",
-                out.stderr
-            );
-        }
+        assert_no_issued_secret(&self.fake, out);
     }
 
     /// Arguments naming the standard store.

@@ -59,6 +59,8 @@ pub enum DurationError {
     Overflow { input: String },
     /// A point in time that is neither RFC 3339 nor a `YYYY-MM-DD` date.
     BadTime { input: String },
+    /// A well-formed point in time outside the range cfsecret can represent and send.
+    TimeOutOfRange { input: String },
 }
 
 impl fmt::Display for DurationError {
@@ -72,6 +74,11 @@ impl fmt::Display for DurationError {
             Self::Malformed { input } => write!(f, "{input:?} is not a duration"),
             Self::Overflow { input } => write!(f, "duration {input:?} is too large"),
             Self::BadTime { input } => write!(f, "{input:?} is not a date or time"),
+            Self::TimeOutOfRange { input } => write!(
+                f,
+                "{input:?} is outside the times cfsecret can handle (up to {})",
+                Timestamp::MAX
+            ),
         }
     }
 }
@@ -81,7 +88,7 @@ impl std::error::Error for DurationError {}
 impl Diagnose for DurationError {
     fn code(&self) -> &'static str {
         match self {
-            Self::BadTime { .. } => "bad_time",
+            Self::BadTime { .. } | Self::TimeOutOfRange { .. } => "bad_time",
             _ => "bad_duration",
         }
     }
@@ -102,6 +109,10 @@ impl Diagnose for DurationError {
                 "use RFC 3339 (2026-07-01T00:00:00Z) or a date (2026-07-01, midnight UTC)"
                     .to_owned()
             }
+            Self::TimeOutOfRange { .. } => format!(
+                "choose a time before {}, e.g. 2030-01-01T00:00:00Z, or a lifetime with --expires-in (e.g. 365d)",
+                Timestamp::MAX
+            ),
             _ => units.to_owned(),
         })
     }
@@ -225,8 +236,17 @@ pub fn parse_instant(input: &str) -> Result<Timestamp, DurationError> {
         .flatten()
         .and_then(|date| date.to_zoned(jiff::tz::TimeZone::UTC).ok())
         .map(|zoned| zoned.timestamp())
-        .ok_or_else(|| DurationError::BadTime {
-            input: trimmed.to_owned(),
+        .ok_or_else(|| {
+            // Well formed (a date, or a date, time and offset) but beyond jiff's range.
+            let input = trimmed.to_owned();
+            let pieces = jiff::fmt::temporal::Pieces::parse(trimmed);
+            let well_formed = (bare_date && trimmed.parse::<jiff::civil::Date>().is_ok())
+                || pieces.is_ok_and(|p| p.time().is_some() && p.offset().is_some());
+            if well_formed {
+                DurationError::TimeOutOfRange { input }
+            } else {
+                DurationError::BadTime { input }
+            }
         })
 }
 

@@ -6,6 +6,7 @@
 //! [`cli::run`].
 #![forbid(unsafe_code)]
 
+pub mod bounded;
 pub mod cli;
 pub mod cloudflare;
 pub mod commands;
@@ -19,3 +20,4 @@ pub mod output;
 pub mod secret;
 pub mod sops;
 pub mod store;
+pub mod terminal;

@@ -26,7 +26,8 @@ impl Log for StderrLogger {
                 Level::Debug => "debug",
                 Level::Trace => "trace",
             };
-            eprintln!("cfsecret: {tag}: {}", record.args());
+            let text = record.args().to_string();
+            eprintln!("cfsecret: {tag}: {}", crate::terminal::sanitize(&text));
         }
     }
 

@@ -7,6 +7,7 @@ use std::io::Write;
 use serde_json::{Map, Value};
 
 use crate::error::Error;
+use crate::terminal::sanitize;
 
 /// The result of a successful (or nothing-to-do) run.
 #[derive(Debug, Clone, Default)]
@@ -64,7 +65,7 @@ impl Reporter {
             obj.insert("msg".into(), report.msg.clone().into());
             print_json(&Value::Object(obj));
         } else if !self.quiet {
-            let _ = writeln!(std::io::stdout(), "{}", report.msg);
+            let _ = writeln!(std::io::stdout(), "{}", sanitize(&report.msg));
         }
     }
 
@@ -88,16 +89,19 @@ impl Reporter {
             print_json(&Value::Object(obj));
         } else {
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err}");
+            // Messages may quote the API or a file: no raw control character reaches the terminal.
+            let _ = writeln!(stderr, "error: {}", sanitize(&err.to_string()));
             if let Some(hint) = err.hint() {
-                let _ = writeln!(stderr, "hint: {hint}");
+                let _ = writeln!(stderr, "hint: {}", sanitize(&hint));
             }
         }
     }
 }
 
 fn print_json(v: &Value) {
-    let mut out = std::io::stdout().lock();
-    let _ = serde_json::to_writer(&mut out, v);
-    let _ = writeln!(out);
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        crate::terminal::json_line(v)
+    );
 }

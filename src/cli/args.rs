@@ -183,8 +183,8 @@ pub struct CreateArgs {
     pub store: StoreArgs,
     #[command(flatten)]
     pub auth: AuthArgs,
-    /// Token name, as shown in the Cloudflare dashboard.
-    #[arg(long)]
+    /// Token name, as shown in the Cloudflare dashboard (1 to 120 characters).
+    #[arg(long, value_parser = token_name)]
     pub name: String,
     /// A permission preset.
     #[arg(
@@ -340,4 +340,25 @@ pub enum Scope {
     Account,
     /// User-level groups.
     User,
+}
+
+/// The longest token name Cloudflare accepts (its dashboard and API refuse longer ones).
+pub const MAX_TOKEN_NAME: usize = 120;
+
+/// `--name`: checked before any API call, so a name Cloudflare would refuse cannot leave a
+/// minted token behind under its temporary name.
+fn token_name(s: &str) -> Result<String, String> {
+    let len = s.chars().count();
+    if s.trim().is_empty() {
+        return Err("the token name is empty; give the name the dashboard should show".into());
+    }
+    if len > MAX_TOKEN_NAME {
+        return Err(format!(
+            "the token name is {len} characters long; Cloudflare allows at most {MAX_TOKEN_NAME}"
+        ));
+    }
+    if s.chars().any(crate::terminal::needs_escape) {
+        return Err("the token name contains a control character; use printable text".into());
+    }
+    Ok(s.to_owned())
 }

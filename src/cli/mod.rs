@@ -2,6 +2,7 @@
 
 pub mod args;
 mod runlog;
+mod usage;
 
 use std::io::Write;
 
@@ -122,9 +123,12 @@ fn usage_error(e: clap::Error) -> u8 {
         let _ = e.print();
         return 0;
     }
-    if std::env::args().any(|a| a == "--json") {
+    // Never echo what the user typed that cfsecret does not expect: it may be a pasted secret.
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let rendered = crate::terminal::sanitize(&usage::scrubbed(&e, &argv)).into_owned();
+    let note = usage::is_unexpected(&e).then_some(usage::SECRET_NOTE);
+    if argv.iter().any(|a| a == "--json") {
         // clap's message up to the usage block, on one line: the error and what it concerns.
-        let rendered = e.render().to_string();
         let msg = rendered
             .lines()
             .take_while(|l| !l.starts_with("Usage:"))
@@ -133,11 +137,18 @@ fn usage_error(e: clap::Error) -> u8 {
             .collect::<Vec<_>>()
             .join(" ");
         let msg = msg.trim_start_matches("error: ");
-        let obj =
+        let mut obj =
             serde_json::json!({"failed": true, "changed": false, "error": "usage", "msg": msg});
-        println!("{obj}");
+        if let Some(note) = note {
+            obj["hint"] = note.into();
+        }
+        println!("{}", crate::terminal::json_line(&obj));
     } else {
-        let _ = e.print();
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(stderr, "{rendered}");
+        if let Some(note) = note {
+            let _ = writeln!(stderr, "\nnote: {note}");
+        }
     }
     Exit::Usage.code()
 }

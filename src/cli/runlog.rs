@@ -132,9 +132,9 @@ fn text<'m>(fields: &'m Map<String, Value>, key: &str) -> Option<&'m str> {
 /// escaped and control characters spelled out.
 fn quote(value: &str) -> String {
     let bare = !value.is_empty()
-        && !value
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '=' | '\\'));
+        && !value.chars().any(|c| {
+            c.is_whitespace() || crate::terminal::needs_escape(c) || matches!(c, '"' | '=' | '\\')
+        });
     if bare {
         return value.to_owned();
     }
@@ -147,7 +147,9 @@ fn quote(value: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c if crate::terminal::needs_escape(c) => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
             c => out.push(c),
         }
     }

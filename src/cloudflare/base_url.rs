@@ -137,12 +137,26 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The URL with anything that may be a user name or password hidden: everything before the last
+/// `@`, whatever separates the scheme (`https://`, `https:`, `https:\\`, none at all), since
+/// URL parsers accept all of these spellings.
 fn redact_userinfo(s: &str) -> String {
-    match (s.find("://"), s.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}://[redacted]@{}", &s[..scheme_end], &s[at + 1..])
-        }
-        _ => s.to_owned(),
+    let Some(at) = s.rfind('@') else {
+        return s.to_owned();
+    };
+    let scheme = s
+        .split_once(':')
+        .map(|(scheme, _)| scheme)
+        // Only a scheme that is surely not a user name is shown.
+        .filter(|scheme| {
+            scheme.len() < at
+                && ["https", "http"]
+                    .iter()
+                    .any(|known| scheme.eq_ignore_ascii_case(known))
+        });
+    match scheme {
+        Some(scheme) => format!("{scheme}://[redacted]@{}", &s[at + 1..]),
+        None => format!("[redacted]@{}", &s[at + 1..]),
     }
 }
 
@@ -199,9 +213,25 @@ mod tests {
                 "{bad}"
             );
         }
-        let err = BaseUrl::parse("https://user:hunter2secret@api.example.test").unwrap_err();
-        let text = format!("{err} {err:?} {}", err.hint().unwrap_or_default());
-        assert!(!text.contains("hunter2secret"), "{text}");
+        for spelled in [
+            "https://user:hunter2secret@api.example.test",
+            "https:user:hunter2secret@api.example.test/client/v4",
+            "https:\\\\user:hunter2secret@api.example.test",
+            "https:/\\user:hunter2secret@api.example.test",
+            "HTTPS:user:hunter2secret@api.example.test",
+            "user:hunter2secret@api.example.test",
+            "https://user:hunter2@secret@api.example.test",
+            "ftp:user:hunter2secret@x",
+            "hunter2secret:x@api.example.test",
+        ] {
+            let err = BaseUrl::parse(spelled).unwrap_err();
+            let text = format!("{err} {err:?} {}", err.hint().unwrap_or_default());
+            assert!(!text.contains("hunter2"), "{spelled}: {text}");
+            assert!(
+                text.contains("api.example.test") || text.contains('x'),
+                "{text}"
+            );
+        }
     }
 
     #[test]

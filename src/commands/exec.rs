@@ -37,15 +37,69 @@ impl Diagnose for SpawnError {
     }
 }
 
-/// Runs `exec`. Returns only on failure (or in check mode, or off Unix).
-pub fn run(args: &ExecArgs, global: &GlobalArgs) -> Result<(Report, Exit), Error> {
-    if args.env.is_empty() || args.env.contains(['=', '\0']) {
+/// Variables the dynamic loader, a shell or a language runtime reads before the program runs:
+/// a secret there is parsed as a path or option, and echoed in the error about it
+/// (`ld.so: object 'cfut_…' from LD_PRELOAD cannot be preloaded`, `Picked up JAVA_TOOL_OPTIONS:
+/// …`), or even run. Prefixes first, then whole names.
+const LOADER_PREFIXES: &[&str] = &["LD_", "DYLD_", "GCONV_", "MALLOC_"];
+const HOOK_NAMES: &[&str] = &[
+    "GLIBC_TUNABLES",
+    "LOCPATH",
+    "NLSPATH",
+    "HOSTALIASES",
+    "RESOLV_HOST_CONF",
+    "BASH_ENV",
+    "ENV",
+    "PS4",
+    "PROMPT_COMMAND",
+    "SHELLOPTS",
+    "BASHOPTS",
+    "IFS",
+    "PATH",
+    "PERL5OPT",
+    "PERL5LIB",
+    "PERLLIB",
+    "PYTHONSTARTUP",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONWARNINGS",
+    "NODE_OPTIONS",
+    "NODE_PATH",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+    "_JAVA_OPTIONS",
+    "JDK_JAVA_OPTIONS",
+];
+
+/// `--env NAME` must be a plain variable name that no loader or interpreter acts on.
+fn check_env_name(name: &str) -> Result<(), UsageError> {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !plain {
         return Err(UsageError::new(format!(
             "`{}` is not a valid environment variable name",
-            args.env
+            crate::terminal::sanitize_line(name)
         ))
-        .into());
+        .with_hint("use letters, digits and `_`, not starting with a digit, e.g. --env CLOUDFLARE_API_TOKEN"));
     }
+    let upper = name.to_ascii_uppercase();
+    if LOADER_PREFIXES.iter().any(|p| upper.starts_with(p)) || HOOK_NAMES.contains(&upper.as_str())
+    {
+        return Err(UsageError::new(format!(
+            "refusing --env {name}: the dynamic loader, the shell or a language runtime reads that variable before the program runs, and may print or run the secret"
+        ))
+        .with_hint("choose a name the program itself reads, e.g. --env CLOUDFLARE_API_TOKEN"));
+    }
+    Ok(())
+}
+
+/// Runs `exec`. Returns only on failure (or in check mode, or off Unix).
+pub fn run(args: &ExecArgs, global: &GlobalArgs) -> Result<(Report, Exit), Error> {
+    check_env_name(&args.env)?;
     let store = Store::from_args(&args.store)?;
     let secret = store.read_required()?;
     let program = args.command[0].to_string_lossy().into_owned();

@@ -47,6 +47,11 @@ pub fn read_secret(what: &str) -> Result<SecretString, Error> {
             .with_hint("pipe the secret in, e.g. `pass show cloudflare/mgmt | cfsecret set --file F --key K`")
             .into());
     }
+    if value.iter().all(u8::is_ascii_whitespace) {
+        return Err(UsageError::new("the secret on standard input is only whitespace")
+            .with_hint("pipe the secret itself in, e.g. `pass show cloudflare/mgmt | cfsecret set --file F --key K`")
+            .into());
+    }
     if value.contains(&0) {
         return Err(UsageError::new("the secret on standard input contains a NUL byte").into());
     }

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use zeroize::Zeroizing;
 
@@ -121,35 +120,22 @@ impl Identities {
             self.key_cmd = None;
             return Vec::new();
         };
-        let output = Command::new(&args[0])
-            .args(&args[1..])
-            .env("SOPS_AGE_RECIPIENT", recipient)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output();
-        match output {
-            Ok(out) if out.status.success() => {
-                let text = Zeroizing::new(String::from_utf8_lossy(&out.stdout).into_owned());
-                let mut stdout = out.stdout;
-                zeroize::Zeroize::zeroize(&mut stdout);
+        match super::key_cmd::run(&args, recipient) {
+            Ok(stdout) => {
+                let text = Zeroizing::new(String::from_utf8_lossy(&stdout).into_owned());
                 let mut found = Self::default();
                 found.load_text("SOPS_AGE_KEY_CMD", text);
                 self.problems.append(&mut found.problems);
                 found.identities
             }
-            Ok(out) => {
-                self.problems.push(format!(
-                    "SOPS_AGE_KEY_CMD `{}` exited with {}",
-                    args[0], out.status
-                ));
-                Vec::new()
-            }
             Err(e) => {
-                self.problems.push(format!(
-                    "SOPS_AGE_KEY_CMD `{}` could not be run: {e}",
-                    args[0]
-                ));
-                self.key_cmd = None;
+                self.problems
+                    .push(format!("SOPS_AGE_KEY_CMD `{}` {e}", args[0]));
+                // A command that cannot start, floods or hangs is not run again for the next
+                // recipient; one that merely failed might succeed for another.
+                if !matches!(e, super::key_cmd::KeyCmdError::Failed(_)) {
+                    self.key_cmd = None;
+                }
                 Vec::new()
             }
         }
@@ -173,8 +159,8 @@ impl Identities {
     }
 
     fn load_ssh(&mut self, path: &Path, label: &str) {
-        let bytes = match std::fs::read(path) {
-            Ok(b) => Zeroizing::new(b),
+        let bytes = match crate::bounded::read(path, crate::bounded::SMALL_LIMIT) {
+            Ok(b) => b,
             Err(e) => {
                 self.problems
                     .push(format!("{label} ({}): {e}", path.display()));
@@ -205,9 +191,12 @@ impl Identities {
     }
 
     fn load_file(&mut self, label: &str, path: &Path, must_exist: bool) {
-        match std::fs::read_to_string(path) {
-            Ok(text) => self.load_text(label, Zeroizing::new(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !must_exist => {
+        match crate::bounded::read_text(path, crate::bounded::SMALL_LIMIT) {
+            Ok(Some(text)) => self.load_text(label, text),
+            Ok(None) => self
+                .problems
+                .push(format!("{label} ({}) is not UTF-8 text", path.display())),
+            Err(e) if e.is_not_found() && !must_exist => {
                 self.looked_in.push(label.to_owned());
             }
             Err(e) => self

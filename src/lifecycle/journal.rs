@@ -84,13 +84,18 @@ impl Journal {
     /// Reads the journal; a missing file is an empty journal, an unreadable one is reported and
     /// treated as empty (a pending successor is still recognisable by its name).
     pub fn load(path: &Path) -> Self {
-        match std::fs::read(path) {
+        // Bounded and non-blocking: a FIFO or device here must not hang a run holding the lock.
+        match crate::bounded::read(path, crate::bounded::SMALL_LIMIT) {
             Ok(bytes) if bytes.is_empty() => Self::default(),
             Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
                 log::warn!("ignoring the unreadable journal {}: {e}", path.display());
                 Self::default()
             }),
-            Err(_) => Self::default(),
+            Err(e) if e.is_not_found() => Self::default(),
+            Err(e) => {
+                log::warn!("ignoring the journal {}: {e}", path.display());
+                Self::default()
+            }
         }
     }
 

@@ -38,7 +38,7 @@ pub enum ConfigError {
     /// The config cannot be read.
     Read {
         path: PathBuf,
-        error: std::io::Error,
+        error: crate::bounded::ReadError,
     },
     /// The config does not parse or has the wrong shape.
     Invalid { path: PathBuf, why: String },
@@ -88,6 +88,7 @@ impl ConfigError {
     /// What to do next.
     pub fn hint(&self) -> String {
         match self {
+            Self::Read { path, error } => error.hint(path),
             Self::NoMatchingRule { config, .. } => format!(
                 "add a creation rule for this path to {} (a rule without path_regex matches everything), or pass --age",
                 config.display()
@@ -173,6 +174,9 @@ fn strings(node: Option<&Node>) -> Vec<String> {
     }
 }
 
+/// The most key groups a file can have (Shamir shares are numbered by a byte).
+pub const MAX_KEY_GROUPS: usize = 255;
+
 const OTHER_KEY_KINDS: [&str; 6] = [
     "pgp",
     "kms",
@@ -208,10 +212,12 @@ pub fn plan(cwd: &Path, file: &Path, cli_recipients: Option<&str>) -> Result<Pla
         path: config.clone(),
         why,
     };
-    let src = std::fs::read_to_string(&config).map_err(|error| ConfigError::Read {
-        path: config.clone(),
-        error,
-    })?;
+    let src = crate::bounded::read_text(&config, crate::bounded::SMALL_LIMIT)
+        .map_err(|error| ConfigError::Read {
+            path: config.clone(),
+            error,
+        })?
+        .ok_or_else(|| invalid("it is not UTF-8 text".into()))?;
     let docs =
         super::yaml::parse(&src).map_err(|e| invalid(format!("line {}: {}", e.line, e.kind)))?;
     let root = docs.into_iter().next().map(|d| d.root).unwrap_or_default();
@@ -343,6 +349,17 @@ fn groups_of(rule: &Map, config: &Path) -> Result<(Vec<Vec<Recipient>>, usize), 
                 config: config.to_owned(),
                 kinds,
             }
+        });
+    }
+    // Each group gets one Shamir share whose x coordinate is a byte (group index + 1); sops
+    // refuses more than 255 parts too ("parts cannot exceed 255").
+    if groups.len() > MAX_KEY_GROUPS {
+        return Err(ConfigError::Invalid {
+            path: config.to_owned(),
+            why: format!(
+                "the creation rule has {} key groups; sops and cfsecret split the data key into at most {MAX_KEY_GROUPS} shares, one per group",
+                groups.len()
+            ),
         });
     }
     let threshold = match rule.text("shamir_threshold") {

@@ -38,11 +38,16 @@ pub struct DataKeyError {
     pub looked_in: Vec<String>,
     /// Identity sources that could not be used.
     pub problems: Vec<String>,
+    /// The identities worked but what they decrypted is not a data key (wrong length, shares
+    /// that do not combine): the file is damaged, not the user's keys.
+    pub damaged: Option<String>,
 }
 
 impl std::fmt::Display for DataKeyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.no_identities {
+        if let Some(why) = &self.damaged {
+            write!(f, "its data key is damaged: {why}")?;
+        } else if self.no_identities {
             write!(
                 f,
                 "no age identity was found (looked in {})",
@@ -147,17 +152,37 @@ pub fn recover(
             break;
         }
     }
+    let mut damaged = None;
+    let mut check = |bytes: &[u8]| {
+        let key = DataKey::from_slice(bytes);
+        if key.is_none() {
+            damaged = Some(format!(
+                "it is {} bytes long, not 32; the file was not written by sops or was changed",
+                bytes.len()
+            ));
+        }
+        key
+    };
     let key = if groups.len() > 1 {
         if parts.len() >= threshold.max(2) {
             let refs: Vec<&[u8]> = parts.iter().map(|p| &p[..]).collect();
-            shamir::combine(&refs)
-                .ok()
-                .and_then(|k| DataKey::from_slice(&k))
+            match shamir::combine(&refs) {
+                Ok(k) => check(&k[..]),
+                Err(e) => {
+                    let why = match e {
+                        shamir::ShamirError::TooFew => "too few shares",
+                        shamir::ShamirError::BadLength => "shares of different lengths",
+                        shamir::ShamirError::Duplicate => "two shares with the same number",
+                    };
+                    damaged = Some(format!("its key shares do not combine ({why})"));
+                    None
+                }
+            }
         } else {
             None
         }
     } else {
-        parts.first().and_then(|p| DataKey::from_slice(p))
+        parts.first().and_then(|p| check(&p[..]))
     };
     key.ok_or_else(|| DataKeyError {
         threshold: if groups.len() > 1 { threshold } else { 1 },
@@ -165,6 +190,7 @@ pub fn recover(
         no_identities: ids.is_empty(),
         looked_in: ids.looked_in.clone(),
         problems: ids.problems.clone(),
+        damaged,
     })
 }
 

@@ -12,12 +12,33 @@ use crate::sops::value::Value;
 /// The prefix of metadata lines.
 pub const SOPS_PREFIX: &str = "sops_";
 
-/// A line that is neither empty, a comment, nor `KEY=VALUE`.
+/// A line that cannot be read: neither empty, a comment, nor `KEY=VALUE`, or CRLF-terminated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DotenvError {
     /// 1-based line number.
     pub line: usize,
+    /// What is wrong with it.
+    pub message: &'static str,
 }
+
+const NOT_KEY_VALUE: &str = "a line is neither a comment nor KEY=VALUE";
+/// sops 3.11 keeps the `\r` in the value, so its own metadata no longer parses ("parsing time
+/// ...: extra text"); saying why is better than a missing-field error.
+const CRLF: &str = "the line ends with CR LF (Windows line endings), which sops cannot read either; convert the file to LF line endings (e.g. `dos2unix FILE`)";
+
+const BAD_INDEX: &str = "a sops metadata line has a list index that is not a small number (sops writes one element per recipient or key group)";
+
+/// Whether a `__list_N` in a metadata key is not a number up to [`MAX_LIST_INDEX`].
+fn index_out_of_range(path: &str) -> bool {
+    path.split("__list_").skip(1).any(|rest| {
+        let digits = rest.split("__map_").next().unwrap_or(rest);
+        digits.parse::<usize>().map_or(true, |i| i > MAX_LIST_INDEX)
+    })
+}
+
+/// The most elements a `__list_N` metadata index may address: sops writes one per recipient or
+/// key group, and a huge index must not make the reader build a huge list.
+const MAX_LIST_INDEX: usize = 4096;
 
 /// Parses a dotenv text. Metadata lines stay in the root as ordinary entries.
 pub fn parse(src: &str) -> Result<Document, DotenvError> {
@@ -39,7 +60,25 @@ pub fn parse(src: &str) -> Result<Document, DotenvError> {
             }));
             continue;
         }
-        let eq = line.find('=').ok_or(DotenvError { line: n + 1 })?;
+        if line.ends_with('\r') {
+            return Err(DotenvError {
+                line: n + 1,
+                message: CRLF,
+            });
+        }
+        let eq = line.find('=').ok_or(DotenvError {
+            line: n + 1,
+            message: NOT_KEY_VALUE,
+        })?;
+        if line[..eq]
+            .strip_prefix(SOPS_PREFIX)
+            .is_some_and(index_out_of_range)
+        {
+            return Err(DotenvError {
+                line: n + 1,
+                message: BAD_INDEX,
+            });
+        }
         let value = line[eq + 1..].replace("\\n", "\n");
         root.items.push(MapItem::Entry(Entry {
             key: line[..eq].to_owned(),
@@ -163,7 +202,7 @@ fn insert(map: &mut Map, tokens: &[Token], leaf: Scalar) {
 fn insert_node(node: &mut Node, tokens: &[Token], leaf: Scalar) {
     match (node, tokens.first()) {
         (Node::Map(m), Some(Token::Key(_))) => insert(m, tokens, leaf),
-        (Node::Seq(s), Some(Token::Index(i))) => {
+        (Node::Seq(s), Some(Token::Index(i))) if *i <= MAX_LIST_INDEX => {
             while s.items.len() <= *i {
                 let filler = match tokens.get(1) {
                     Some(Token::Index(_)) => Node::Seq(Seq::default()),
@@ -203,7 +242,8 @@ mod tests {
         assert!(ml.value == Value::Str("a\nb".into()));
         assert_eq!(&src[ml.span.start..ml.span.end], "a\\nb");
         assert_eq!(&src[doc.root.append_at..], "\nsops_version=3.11.0\n");
-        assert_eq!(parse("NOEQUALS\n").unwrap_err(), DotenvError { line: 1 });
+        assert_eq!(parse("NOEQUALS\n").unwrap_err().line, 1);
+        assert_eq!(parse("A=1\r\n").unwrap_err().message, CRLF);
     }
 
     #[test]

@@ -23,8 +23,8 @@ pub struct SopsError {
 /// What went wrong with a SOPS file.
 #[derive(Debug)]
 pub enum SopsErrorKind {
-    /// Reading the file failed.
-    Read(std::io::Error),
+    /// Reading the file failed, or it is not a regular file, or too large.
+    Read(crate::bounded::ReadError),
     /// The file does not exist.
     Missing,
     /// The file is empty.
@@ -145,13 +145,16 @@ impl std::error::Error for SopsError {}
 impl Diagnose for SopsError {
     fn code(&self) -> &'static str {
         match &self.kind {
-            SopsErrorKind::Read(_) => "read_failed",
+            SopsErrorKind::Read(crate::bounded::ReadError::Io(_)) => "read_failed",
+            SopsErrorKind::Read(crate::bounded::ReadError::NotRegular(_)) => "not_a_regular_file",
+            SopsErrorKind::Read(crate::bounded::ReadError::TooLarge { .. }) => "file_too_large",
             SopsErrorKind::Missing => "file_not_found",
             SopsErrorKind::Empty => "empty_file",
             SopsErrorKind::UnknownFormat => "unknown_format",
             SopsErrorKind::Syntax { .. } => "parse_error",
             SopsErrorKind::Metadata(MetadataError::Missing) => "not_sops",
             SopsErrorKind::Metadata(_) => "bad_metadata",
+            SopsErrorKind::DataKey(e) if e.damaged.is_some() => "damaged_data_key",
             SopsErrorKind::DataKey(e) if e.no_identities => "no_identity",
             SopsErrorKind::DataKey(_) => "wrong_identity",
             SopsErrorKind::Value(_) => "value_tampered",
@@ -179,7 +182,7 @@ impl Diagnose for SopsError {
     fn hint(&self) -> Option<String> {
         let p = self.path.display();
         Some(match &self.kind {
-            SopsErrorKind::Read(_) => format!("check that {p} is readable by this user"),
+            SopsErrorKind::Read(e) => e.hint(&self.path),
             SopsErrorKind::Missing => format!(
                 "check the path; to create {p}, run a storing command with recipients from .sops.yaml, --age or SOPS_AGE_RECIPIENTS"
             ),
@@ -190,6 +193,9 @@ impl Diagnose for SopsError {
                 "{p} is not encrypted with sops; encrypt it with `sops encrypt -i {p}`, or use a new path and cfsecret will create it"
             ),
             SopsErrorKind::Metadata(_) => format!("restore {p} from version control or re-create it with sops"),
+            SopsErrorKind::DataKey(e) if e.damaged.is_some() => format!(
+                "restore {p} from version control, or re-create it with sops; your identity is fine"
+            ),
             SopsErrorKind::DataKey(e) if e.no_identities => {
                 "make your age identity available: SOPS_AGE_KEY_FILE=/path/to/keys.txt, SOPS_AGE_KEY, SOPS_AGE_KEY_CMD, or ~/.config/sops/age/keys.txt".into()
             }

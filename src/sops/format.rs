@@ -42,13 +42,9 @@ impl Format {
             Self::Json => super::json::parse(src)
                 .map(|d| vec![d])
                 .map_err(|e| (e.line, e.col, e.message)),
-            Self::Dotenv => super::dotenv::parse(src).map(|d| vec![d]).map_err(|e| {
-                (
-                    e.line,
-                    1,
-                    "a line is neither a comment nor KEY=VALUE".to_owned(),
-                )
-            }),
+            Self::Dotenv => super::dotenv::parse(src)
+                .map(|d| vec![d])
+                .map_err(|e| (e.line, 1, e.message.to_owned())),
         }
     }
 }

@@ -25,6 +25,11 @@ pub fn parse(src: &str) -> Result<Document, JsonError> {
         b: src.as_bytes(),
         i: 0,
     };
+    if src.starts_with('\u{feff}') {
+        return Err(p.err(
+            "the file starts with a UTF-8 byte order mark (BOM), which JSON does not allow and sops refuses too; remove it (e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
+        ));
+    }
     p.ws();
     if p.peek() != Some(b'{') {
         return Err(p.err(if p.peek().is_none() {
@@ -39,6 +44,20 @@ pub fn parse(src: &str) -> Result<Document, JsonError> {
     p.ws();
     if p.i != p.b.len() {
         return Err(p.err("unexpected text after the top-level object"));
+    }
+    // Two metadata blocks: which one is the file's? sops refuses such a file (it fails to load
+    // it); so does cfsecret, rather than pick one.
+    let sops_keys: Vec<usize> = root
+        .entries()
+        .filter(|e| e.key == "sops")
+        .map(|e| e.key_span.start)
+        .collect();
+    if let [first, second, ..] = sops_keys[..] {
+        let (first_line, _) = crate::sops::yaml::parse::line_col(src, first);
+        p.i = second;
+        return Err(p.err(&format!(
+            "the top-level object has a second `sops` member (the first is on line {first_line}); a file has one metadata block"
+        )));
     }
     Ok(Document { root })
 }

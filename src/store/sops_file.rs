@@ -78,8 +78,9 @@ impl SopsStore {
     /// Reads and verifies the file; `None` when the file does not exist.
     pub fn open(&self) -> Result<Option<SopsFile>, Error> {
         self.format()?;
-        let text = match std::fs::read(&self.path) {
-            Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+        // Bounded, and never a FIFO or device: the read happens while the lock is held.
+        let text = match crate::bounded::read(&self.path, crate::bounded::STORE_LIMIT) {
+            Ok(bytes) => String::from_utf8(bytes.to_vec()).map_err(|_| {
                 SopsError::new(
                     &self.path,
                     SopsErrorKind::Syntax {
@@ -89,7 +90,7 @@ impl SopsStore {
                     },
                 )
             })?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) if e.is_not_found() => return Ok(None),
             Err(e) => return Err(SopsError::new(&self.path, SopsErrorKind::Read(e)).into()),
         };
         let mut ids = Identities::discover();

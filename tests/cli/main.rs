@@ -3,6 +3,7 @@
 mod support;
 
 mod crash;
+mod hostile;
 mod identities;
 mod keyring;
 mod keyring_errors;

@@ -44,7 +44,18 @@ pub enum YamlErrorKind {
     BadTag(String),
     /// An alias to an anchor that was never defined.
     UnknownAlias,
+    /// Aliases expand to more than [`ALIAS_BUDGET`] (a "billion laughs" bomb).
+    AliasBomb,
+    /// Collections nested deeper than [`MAX_DEPTH`].
+    TooDeep,
 }
+
+/// How much alias expansion one text may cause, in nodes plus string bytes / 64. Expanding
+/// aliases is what sops does too, but a few hundred bytes of nested aliases would otherwise
+/// expand to billions of nodes; no secrets file comes near this bound.
+pub const ALIAS_BUDGET: usize = 200_000;
+/// The deepest nesting of maps and lists (the readers and writers recurse).
+pub const MAX_DEPTH: usize = 512;
 
 impl std::fmt::Display for YamlErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,6 +72,14 @@ impl std::fmt::Display for YamlErrorKind {
             Self::IntegerTooLarge => f.write_str("an integer does not fit in 64 bits"),
             Self::BadTag(tag) => write!(f, "a value does not match its `!!{tag}` tag"),
             Self::UnknownAlias => f.write_str("an alias refers to an unknown anchor"),
+            Self::AliasBomb => write!(
+                f,
+                "aliases expand to more than {ALIAS_BUDGET} nodes (cfsecret's limit, against alias bombs); write the values out or use fewer nested aliases"
+            ),
+            Self::TooDeep => write!(
+                f,
+                "maps and lists are nested more than {MAX_DEPTH} levels deep (cfsecret's limit)"
+            ),
         }
     }
 }
@@ -138,6 +157,8 @@ struct Builder<'s> {
     index: CharIndex,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
+    /// What alias expansion has cost so far (see [`ALIAS_BUDGET`]).
+    expanded: usize,
     docs: Vec<Document>,
     /// Byte ranges taken by scalars and aliases: comments can only be outside them.
     covered: Vec<Span>,
@@ -152,6 +173,7 @@ impl<'s> Builder<'s> {
             index: CharIndex::new(src),
             stack: Vec::new(),
             anchors: HashMap::new(),
+            expanded: 0,
             docs: Vec::new(),
             covered: Vec::new(),
             doc_starts: Vec::new(),
@@ -176,6 +198,9 @@ impl<'s> Builder<'s> {
     ) -> Result<(), YamlError> {
         match event {
             Event::DocumentStart(_) => self.doc_starts.push(start),
+            Event::MappingStart(..) | Event::SequenceStart(..) if self.stack.len() >= MAX_DEPTH => {
+                return Err(self.err(start, YamlErrorKind::TooDeep));
+            }
             Event::MappingStart(anchor, _) => {
                 let flow = self.src[start..end].trim_end().ends_with('{');
                 // A block map's indent is its first key's column, set when that key arrives
@@ -236,11 +261,16 @@ impl<'s> Builder<'s> {
             }
             Event::Alias(id) => {
                 self.covered.push(Span::new(start, end));
-                let mut node = self
+                let anchored = self
                     .anchors
                     .get(&id)
-                    .map(clone_node)
                     .ok_or_else(|| self.err(start, YamlErrorKind::UnknownAlias))?;
+                // Counted before copying, so a bomb stops before it takes the memory.
+                self.expanded = self.expanded.saturating_add(weight(anchored));
+                if self.expanded > ALIAS_BUDGET {
+                    return Err(self.err(start, YamlErrorKind::AliasBomb));
+                }
+                let mut node = clone_node(anchored);
                 mark_alias(&mut node, Span::new(start, end));
                 self.deliver(node, line)?;
             }
@@ -469,6 +499,24 @@ fn block_scalar_end(src: &str, content_start: usize) -> usize {
         pos = line_end + 1;
     }
     end
+}
+
+/// The cost of copying `node`: one per node, plus string bytes / 64.
+fn weight(node: &Node) -> usize {
+    match node {
+        Node::Scalar(s) => match &s.value {
+            Value::Str(v) => 1 + v.len() / 64,
+            _ => 1,
+        },
+        Node::Map(m) => m.entries().fold(1, |acc, e| {
+            acc.saturating_add(1 + e.key.len() / 64)
+                .saturating_add(weight(&e.value))
+        }),
+        Node::Seq(s) => s.items.iter().fold(1, |acc, i| match i {
+            SeqItem::Node(n) => acc.saturating_add(weight(n)),
+            SeqItem::Comment(_) => acc.saturating_add(1),
+        }),
+    }
 }
 
 fn clone_node(node: &Node) -> Node {

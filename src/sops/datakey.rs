@@ -38,9 +38,37 @@ pub struct DataKeyError {
     pub looked_in: Vec<String>,
     /// Identity sources that could not be used.
     pub problems: Vec<String>,
-    /// The identities worked but what they decrypted is not a data key (wrong length, shares
-    /// that do not combine): the file is damaged, not the user's keys.
-    pub damaged: Option<String>,
+    /// The identities worked but what they decrypted is not a data key: the file is damaged,
+    /// not the user's keys.
+    pub damaged: Option<Damaged>,
+}
+
+/// How a recovered data key is damaged (small: this error travels in every `SopsError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Damaged {
+    /// It has this many bytes, not 32.
+    Length(u32),
+    /// Its Shamir shares do not combine.
+    Shares(shamir::ShamirError),
+}
+
+impl std::fmt::Display for Damaged {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Length(n) => write!(
+                f,
+                "it is {n} bytes long, not 32; the file was not written by sops or was changed"
+            ),
+            Self::Shares(e) => {
+                let why = match e {
+                    shamir::ShamirError::TooFew => "too few shares",
+                    shamir::ShamirError::BadLength => "shares of different lengths",
+                    shamir::ShamirError::Duplicate => "two shares with the same number",
+                };
+                write!(f, "its key shares do not combine ({why})")
+            }
+        }
+    }
 }
 
 impl std::fmt::Display for DataKeyError {
@@ -156,9 +184,8 @@ pub fn recover(
     let mut check = |bytes: &[u8]| {
         let key = DataKey::from_slice(bytes);
         if key.is_none() {
-            damaged = Some(format!(
-                "it is {} bytes long, not 32; the file was not written by sops or was changed",
-                bytes.len()
+            damaged = Some(Damaged::Length(
+                u32::try_from(bytes.len()).unwrap_or(u32::MAX),
             ));
         }
         key
@@ -169,12 +196,7 @@ pub fn recover(
             match shamir::combine(&refs) {
                 Ok(k) => check(&k[..]),
                 Err(e) => {
-                    let why = match e {
-                        shamir::ShamirError::TooFew => "too few shares",
-                        shamir::ShamirError::BadLength => "shares of different lengths",
-                        shamir::ShamirError::Duplicate => "two shares with the same number",
-                    };
-                    damaged = Some(format!("its key shares do not combine ({why})"));
+                    damaged = Some(Damaged::Shares(e));
                     None
                 }
             }

@@ -32,7 +32,7 @@ const BAD_INDEX: &str = "a sops metadata line has a list index that is not a sma
 fn index_out_of_range(path: &str) -> bool {
     path.split("__list_").skip(1).any(|rest| {
         let digits = rest.split("__map_").next().unwrap_or(rest);
-        digits.parse::<usize>().map_or(true, |i| i > MAX_LIST_INDEX)
+        !matches!(digits.parse::<usize>(), Ok(i) if i <= MAX_LIST_INDEX)
     })
 }
 

@@ -8,7 +8,7 @@ use rand::RngCore;
 use zeroize::Zeroizing;
 
 /// Why shares cannot be combined.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ShamirError {
     /// Fewer than two shares.
     TooFew,

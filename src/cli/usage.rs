@@ -75,10 +75,12 @@ fn user_texts(argv: &[OsString]) -> Vec<String> {
 /// clap's message for `e` with the user's arguments blanked out.
 pub fn scrubbed(e: &clap::Error, argv: &[OsString]) -> String {
     let known = known_names();
+    let typed = user_texts(argv);
     // clap strips escape sequences from what it renders, so a typed argument may appear only
-    // in pieces: every quoted text that is not one of cfsecret's own names goes.
-    let mut text = blank_quoted(&e.render().to_string(), &known);
-    for t in user_texts(argv) {
+    // in pieces: every quoted text that is part of one goes (values from the environment, such
+    // as CFSECRET_KEYRING_BACKEND, are not arguments and stay).
+    let mut text = blank_quoted(&e.render().to_string(), &known, &typed);
+    for t in typed {
         for piece in t.split(|c: char| c.is_control()) {
             // Long texts (a token is 40+ characters) are blanked anywhere.
             if piece.chars().count() >= 8 {
@@ -89,13 +91,18 @@ pub fn scrubbed(e: &clap::Error, argv: &[OsString]) -> String {
     text
 }
 
-/// Replaces each `'…'` on a line whose content is not a cfsecret name (`'--file <PATH>'`,
+/// Replaces each `'…'` on a line whose content was typed by the user (all of it, or what is left
+/// of it once clap dropped escape sequences) and is not a cfsecret name (`'--file <PATH>'`,
 /// `'create'`) with `'<not shown>'`.
-fn blank_quoted(text: &str, known: &BTreeSet<String>) -> String {
+fn blank_quoted(text: &str, known: &BTreeSet<String>, typed: &[String]) -> String {
     let ours = |q: &str| {
         let q = q.strip_prefix("-- ").unwrap_or(q);
         let head = q.split([' ', '=']).next().unwrap_or(q);
-        q == HIDDEN || known.contains(q) || (head.starts_with('-') && known.contains(head))
+        let from_user = !q.is_empty() && typed.iter().any(|t| t.contains(q));
+        q == HIDDEN
+            || known.contains(q)
+            || (head.starts_with('-') && known.contains(head))
+            || !from_user
     };
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
@@ -157,12 +164,14 @@ mod tests {
         assert!(!texts.contains(&"set".to_owned()));
         assert!(!texts.contains(&"--file".to_owned()));
         let known = known_names();
+        let typed = ["x y".to_owned(), "x".to_owned()];
         assert_eq!(
             blank_quoted(
-                "unexpected 'x y' for '--name <NAME>', try '-- x' or 'create'\n",
-                &known
+                "unexpected 'x y' for '--name <NAME>', try '-- x' or 'create', not 'env'\n",
+                &known,
+                &typed
             ),
-            "unexpected '<not shown>' for '--name <NAME>', try '-- <not shown>' or 'create'\n"
+            "unexpected '<not shown>' for '--name <NAME>', try '-- <not shown>' or 'create', not 'env'\n"
         );
     }
 }

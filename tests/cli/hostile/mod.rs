@@ -11,6 +11,7 @@ mod api;
 mod corpus_args;
 mod corpus_env;
 mod corpus_files;
+mod mutations;
 mod regressions;
 
 use std::ffi::OsString;

@@ -49,6 +49,10 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
             .field("token_id", v.id)
             .field("store", store.describe()));
     }
+    // A previous roll of this token whose answer was lost may still land (the journal kept
+    // it): after this roll, the entry stays until that window is over.
+    let late_roll_watched = matches!(run.pending(), Some(Pending::Rolling { .. }))
+        && reconcile::roll_may_still_land(&run);
     run.record(Pending::Rolling {
         token_id: v.id.clone(),
     })?;
@@ -106,12 +110,26 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
             return Err(e.into());
         }
     };
+    let _ = crate::faults::hit("api.roll.sent");
     log::info!("rolled token {}", v.id);
+    if let Err(cause) = crate::lifecycle::mint::secret_shape(&secret) {
+        // Nothing is written; the journal keeps the roll, so the next run (the stored secret
+        // is dead now) rolls again with the management credential.
+        return Err(LifecycleError::MalformedSecret {
+            store: store.label(),
+            token_id: v.id.clone(),
+            cause,
+        }
+        .into());
+    }
     let stored = run.store_or_rescue(&secret, &v.id, &rescue);
-    if stored.is_err() {
-        // The rescue file (named in the error) is now the way back; nothing is left to retry.
-        // The store's directory may be what failed, so the journal may not be removable: that
-        // must not hide the rescue (exit 5).
+    if let Err(e) = &stored
+        && e.exit() == crate::error::Exit::Rescued
+    {
+        // The rescue file (named in the error) is now the way back; rolling again would kill
+        // it. The store's directory may be what failed, so the journal may not be removable:
+        // that must not hide the rescue (exit 5). Not even rescued: the journal stays, so the
+        // next run rolls again (the secret is lost, the token is not).
         if let Err(e) = run.clear() {
             log::warn!("could not clear the journal: {e}");
         }
@@ -125,7 +143,11 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
             cause,
             rolled_back: false,
         })?;
-    run.clear()?;
+    // The roll is done and stored: a journal that cannot be removed now must not turn that
+    // into "nothing changed" (the next run sees the store holds the token and clears it).
+    if !late_roll_watched && let Err(e) = run.clear() {
+        log::warn!("could not clear the journal: {e}");
+    }
     let mut msg = format!(
         "rolled token {} and stored its new secret at {}",
         v.id,

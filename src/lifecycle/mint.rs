@@ -137,14 +137,22 @@ pub fn mint_and_store(
         (Some(grace), Some(old)) => Some(expire_old_later(run, manager, old, grace)),
         _ => None,
     };
-    run.record(Pending::Stored {
+    // From here on the new token is stored and verified: a failure is no longer "nothing
+    // changed". Without this journal write the entry stays at "minted", which the next run
+    // also finishes (the store holds the new token).
+    if let Err(e) = run.record(Pending::Stored {
         new_id: token.id.clone(),
         final_name: final_name.clone(),
         old_id: old_id.clone(),
         revoke_after,
-    })?;
+    }) {
+        log::warn!(
+            "could not journal the stored token {} (the next run finishes it): {e}",
+            token.id
+        );
+    }
     let mut notes = Notes::default();
-    reconcile::finish_stored(
+    if let Err(e) = reconcile::finish_stored(
         run,
         manager,
         &token.id,
@@ -152,7 +160,30 @@ pub fn mint_and_store(
         old_id.as_deref(),
         revoke_after,
         &mut notes,
-    )?;
+    ) {
+        match &old_id {
+            // The old token could not be revoked (exit 4), or something before that failed:
+            // either way the new one is stored and verified and the old one still exists.
+            Some(old) if e.exit() != crate::error::Exit::RevokeFailed => {
+                return Err(LifecycleError::RevokeFailed {
+                    store: run.label(),
+                    new_id: token.id.clone(),
+                    old_id: old.clone(),
+                    cause: e.to_string(),
+                    action: run.action,
+                }
+                .into());
+            }
+            Some(_) => return Err(e),
+            None => {
+                log::warn!("token {} is stored and verified, but: {e}", token.id);
+                notes.info(format!(
+                    "token {} could not be given its final name yet; the next run does",
+                    token.id
+                ));
+            }
+        }
+    }
     Ok(Minted {
         token,
         verified,

@@ -71,7 +71,7 @@ const OPS: [Op; 6] = [
 fn schedule(rng: &mut Rng) -> (Scenario, Injected) {
     use Scenario::*;
     let scenario = *rng.pick(&[Create, Rotate, Roll, KeepOld, TwoKeys, TwoStores, Symlink]);
-    let injected = if rng.next() % 3 == 0 {
+    let injected = if rng.next().is_multiple_of(3) {
         let op = if matches!(scenario, Roll) {
             *rng.pick(&[Op::VerifyToken, Op::RollToken])
         } else {

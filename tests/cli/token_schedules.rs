@@ -210,7 +210,8 @@ fn run_one(rng: &mut Rng) -> Result<(), String> {
             .stdin(rescued)
             .run()
             .success();
-        std::fs::remove_file(file).unwrap();
+        // A rescue file next to the store is named relative to cfsecret's working directory.
+        std::fs::remove_file(w.cf.t.path(&file)).unwrap();
     }
     if let Some(first) = w.recovery_first.take() {
         let a = args(&first, w.target);

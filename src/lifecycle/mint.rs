@@ -305,3 +305,24 @@ fn expire_old_later(run: &Run<'_>, manager: &Client, old_id: &str, grace: Durati
     }
     deadline
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9 item 8: what the API returns is checked before it is written anywhere.
+    #[test]
+    fn malformed_secrets_are_refused() {
+        let ok = SecretString::from("cfut_".to_owned() + &"a".repeat(40));
+        assert!(secret_shape(&ok).is_ok());
+        for bad in [
+            String::new(),
+            "abc\u{7}def".into(),
+            "abc\r\ndef".into(),
+            "abc def".into(),
+            "x".repeat(2 * 1024 * 1024),
+        ] {
+            assert!(secret_shape(&SecretString::from(bad)).is_err());
+        }
+    }
+}

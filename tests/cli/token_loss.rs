@@ -58,6 +58,25 @@ pub fn kill_when(cf: &Cf, args: &[&str], ready: impl Fn() -> bool) {
     cf.fake.wait_idle();
 }
 
+/// The tag a store's pending token names carry: 8 hex digits of SHA-256 over the store's
+/// resolved path, a NUL and the key (src/lifecycle/journal.rs, `Binding::tag`).
+pub fn store_tag(file: &std::path::Path, key: &str) -> String {
+    use sha2::Digest;
+    let dir = std::fs::canonicalize(file.parent().unwrap()).unwrap();
+    let mut h = sha2::Sha256::new();
+    h.update(
+        dir.join(file.file_name().unwrap())
+            .to_string_lossy()
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(key.as_bytes());
+    h.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The journal text next to `store` (empty when there is none).
 pub fn journal_of(cf: &Cf, store: &str) -> String {
     let p = cf.t.path(store);
@@ -466,4 +485,35 @@ fn a_roll_that_lands_late_is_rolled_again_by_the_next_run() {
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(cf.fake.is_active_secret(&cf.stored()));
     assert_eq!(cf.fake.active_tokens_named(NAME).len(), 1);
+}
+
+/// Item 8: a mint rolled back after its write puts back the store's exact previous bytes (it
+/// used to re-encrypt the old secret: new ciphertext, `lastmodified` and MAC).
+#[test]
+fn a_rolled_back_rotation_restores_the_exact_previous_bytes() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    cf.create();
+    let before = cf.t.read(STORE);
+    // The read-back verify of the new token fails for good: the rotation is rolled back.
+    cf.fake.add_fault(
+        Fault::new(Op::VerifyToken, FaultKind::server_error())
+            .nth(2)
+            .times(20),
+    );
+    let out = cf.run([
+        "rotate",
+        "--json",
+        "--timeout",
+        "1s",
+        "--file",
+        STORE,
+        "--key",
+        KEY,
+    ]);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(cf.t.read(STORE), before, "not the exact previous bytes");
+    assert!(pending_tokens(&cf).is_empty(), "{:?}", pending_tokens(&cf));
 }

@@ -135,17 +135,28 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         }
     }
     stored?;
-    let verified = run
-        .read_back_and_verify(&secret, &v.id, None)
-        .map_err(|cause| LifecycleError::NewTokenFailedVerification {
-            store: store.label(),
-            new_id: v.id.clone(),
-            cause,
-            rolled_back: false,
-        })?;
+    // The roll happened and its secret is stored (the write parsed it back): exit 1 would say
+    // "nothing changed". A verification that fails now is reported, and the journal kept, so
+    // the next run settles it (rolling again if the stored secret turns out dead).
+    let verified = match run.read_back_and_verify(&secret, &v.id, None) {
+        Ok(verified) => Some(verified),
+        Err(cause) => {
+            log::warn!(
+                "the new secret of token {} is stored but did not verify yet: {cause}",
+                v.id
+            );
+            notes.info(format!(
+                "the new secret is stored but could not be verified yet ({cause}); check it with `cfsecret verify`"
+            ));
+            None
+        }
+    };
     // The roll is done and stored: a journal that cannot be removed now must not turn that
     // into "nothing changed" (the next run sees the store holds the token and clears it).
-    if !late_roll_watched && let Err(e) = run.clear() {
+    if verified.is_some()
+        && !late_roll_watched
+        && let Err(e) = run.clear()
+    {
         log::warn!("could not clear the journal: {e}");
     }
     let mut msg = format!(
@@ -159,7 +170,15 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     }
     Ok(Report::new(true, "rolled", msg)
         .field("token_id", v.id)
-        .field("status", verified.status.as_str())
-        .field("expires_on", verified.expires_on.map(api_time))
+        .field(
+            "status",
+            verified
+                .as_ref()
+                .map_or("unverified", |v| v.status.as_str()),
+        )
+        .field(
+            "expires_on",
+            verified.and_then(|v| v.expires_on).map(api_time),
+        )
         .field("store", store.describe()))
 }

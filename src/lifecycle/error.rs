@@ -101,7 +101,7 @@ impl std::fmt::Display for LifecycleError {
                     "the new token {new_id} did not verify from {store}: {cause}"
                 )?;
                 if *rolled_back {
-                    f.write_str("; the previous token was put back and the new one deleted")?;
+                    f.write_str("; the store was put back as it was and the new token deleted")?;
                 }
                 Ok(())
             }

@@ -106,12 +106,12 @@ pub fn mint_and_store(
     let verified = match run.read_back_and_verify(&secret, &token.id, restricted) {
         Ok(v) => v,
         Err(cause) => {
-            let rolled_back = replaced.as_ref().is_some_and(|r| r.secret.is_some());
+            // The store's exact previous bytes go back, whatever it held.
             let e = LifecycleError::NewTokenFailedVerification {
                 store: run.label(),
                 new_id: token.id.clone(),
                 cause,
-                rolled_back,
+                rolled_back: true,
             };
             return Err(roll_back(
                 run,

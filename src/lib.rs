@@ -12,6 +12,7 @@ pub mod cloudflare;
 pub mod commands;
 pub mod duration;
 pub mod error;
+pub mod faults;
 pub mod harden;
 pub mod keys;
 pub mod lifecycle;

@@ -49,6 +49,10 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
             .field("token_id", v.id)
             .field("store", store.describe()));
     }
+    // A previous roll of this token whose answer was lost may still land (the journal kept
+    // it): after this roll, the entry stays until that window is over.
+    let late_roll_watched = matches!(run.pending(), Some(Pending::Rolling { .. }))
+        && reconcile::roll_may_still_land(&run);
     run.record(Pending::Rolling {
         token_id: v.id.clone(),
     })?;
@@ -106,26 +110,55 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
             return Err(e.into());
         }
     };
+    let _ = crate::faults::hit("api.roll.sent");
     log::info!("rolled token {}", v.id);
+    if let Err(cause) = crate::lifecycle::mint::secret_shape(&secret) {
+        // Nothing is written; the journal keeps the roll, so the next run (the stored secret
+        // is dead now) rolls again with the management credential.
+        return Err(LifecycleError::MalformedSecret {
+            store: store.label(),
+            token_id: v.id.clone(),
+            cause,
+        }
+        .into());
+    }
     let stored = run.store_or_rescue(&secret, &v.id, &rescue);
-    if stored.is_err() {
-        // The rescue file (named in the error) is now the way back; nothing is left to retry.
-        // The store's directory may be what failed, so the journal may not be removable: that
-        // must not hide the rescue (exit 5).
+    if let Err(e) = &stored
+        && e.exit() == crate::error::Exit::Rescued
+    {
+        // The rescue file (named in the error) is now the way back; rolling again would kill
+        // it. The store's directory may be what failed, so the journal may not be removable:
+        // that must not hide the rescue (exit 5). Not even rescued: the journal stays, so the
+        // next run rolls again (the secret is lost, the token is not).
         if let Err(e) = run.clear() {
             log::warn!("could not clear the journal: {e}");
         }
     }
     stored?;
-    let verified = run
-        .read_back_and_verify(&secret, &v.id, None)
-        .map_err(|cause| LifecycleError::NewTokenFailedVerification {
-            store: store.label(),
-            new_id: v.id.clone(),
-            cause,
-            rolled_back: false,
-        })?;
-    run.clear()?;
+    // The roll happened and its secret is stored (the write parsed it back): exit 1 would say
+    // "nothing changed". A verification that fails now is reported, and the journal kept, so
+    // the next run settles it (rolling again if the stored secret turns out dead).
+    let verified = match run.read_back_and_verify(&secret, &v.id, None) {
+        Ok(verified) => Some(verified),
+        Err(cause) => {
+            log::warn!(
+                "the new secret of token {} is stored but did not verify yet: {cause}",
+                v.id
+            );
+            notes.info(format!(
+                "the new secret is stored but could not be verified yet ({cause}); check it with `cfsecret verify`"
+            ));
+            None
+        }
+    };
+    // The roll is done and stored: a journal that cannot be removed now must not turn that
+    // into "nothing changed" (the next run sees the store holds the token and clears it).
+    if verified.is_some()
+        && !late_roll_watched
+        && let Err(e) = run.clear()
+    {
+        log::warn!("could not clear the journal: {e}");
+    }
     let mut msg = format!(
         "rolled token {} and stored its new secret at {}",
         v.id,
@@ -137,7 +170,15 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     }
     Ok(Report::new(true, "rolled", msg)
         .field("token_id", v.id)
-        .field("status", verified.status.as_str())
-        .field("expires_on", verified.expires_on.map(api_time))
+        .field(
+            "status",
+            verified
+                .as_ref()
+                .map_or("unverified", |v| v.status.as_str()),
+        )
+        .field(
+            "expires_on",
+            verified.and_then(|v| v.expires_on).map(api_time),
+        )
         .field("store", store.describe()))
 }

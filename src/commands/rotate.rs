@@ -71,7 +71,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         args.rescue_age.as_deref(),
     )?;
     run.action = "rotated";
-    if run.journal.pending.is_some() {
+    if run.has_pending() {
         // A previous rotation's old token is still in its --keep-old grace period (or, in
         // check mode, would have been finished: the notes say what, and whether that changes
         // something).
@@ -159,9 +159,9 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         .field("store", store.describe()))
 }
 
-/// Deletes successors of this token that an interrupted run left under a pending name when its
-/// journal was lost too. Only tokens named `NAME [cfsecret:pending:…]` for this very name,
-/// older than an hour, are touched; failures only warn. `--check` only says what it would delete.
+/// Deletes successors of this token that an interrupted run of this store left under a pending
+/// name when its journal was lost too. Only tokens named `NAME [cfsecret:pending:TAG.…]` for
+/// this very name and this store's TAG, older than an hour, are touched; failures only warn. `--check` only says what it would delete.
 fn sweep_abandoned(
     run: &Run<'_>,
     manager: &crate::cloudflare::Client,
@@ -173,8 +173,12 @@ fn sweep_abandoned(
     let Ok(tokens) = run.session.block_on(manager.list_tokens(&owner)) else {
         return;
     };
+    // Only this store's own pending names (its tag): a token of the same name another store
+    // holds, even one still carrying its pending name, is never touched.
+    let tag = run.binding.tag();
     for t in tokens.iter().filter(|t| {
-        t.id != old.id && naming::is_pending_for(&t.name, naming::strip_pending(&old.name))
+        t.id != old.id
+            && naming::is_pending_of_store(&t.name, naming::strip_pending(&old.name), &tag)
     }) {
         if t.issued_on
             .is_some_and(|i| now.as_second() - i.as_second() > 3600)

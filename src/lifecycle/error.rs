@@ -44,6 +44,12 @@ pub enum LifecycleError {
     LockedOut { store: String, token_id: String },
     /// A create or roll whose outcome is unknown could not be cleaned up yet.
     OutcomeUnknown { store: String, what: String },
+    /// Cloudflare returned a secret that cannot be a token secret; nothing was written.
+    MalformedSecret {
+        store: String,
+        token_id: String,
+        cause: String,
+    },
 }
 
 impl std::fmt::Display for LifecycleError {
@@ -95,7 +101,7 @@ impl std::fmt::Display for LifecycleError {
                     "the new token {new_id} did not verify from {store}: {cause}"
                 )?;
                 if *rolled_back {
-                    f.write_str("; the previous token was put back and the new one deleted")?;
+                    f.write_str("; the store was put back as it was and the new token deleted")?;
                 }
                 Ok(())
             }
@@ -106,6 +112,14 @@ impl std::fmt::Display for LifecycleError {
             Self::OutcomeUnknown { store, what } => {
                 write!(f, "{what} for {store}; the outcome is not known yet")
             }
+            Self::MalformedSecret {
+                store,
+                token_id,
+                cause,
+            } => write!(
+                f,
+                "{cause} for token {token_id}; nothing was written to {store}"
+            ),
         }
     }
 }
@@ -123,6 +137,7 @@ impl Diagnose for LifecycleError {
             Self::NewTokenFailedVerification { .. } => "verification_failed",
             Self::LockedOut { .. } => "locked_out",
             Self::OutcomeUnknown { .. } => "outcome_unknown",
+            Self::MalformedSecret { .. } => "malformed_secret",
         }
     }
 
@@ -152,6 +167,7 @@ impl Diagnose for LifecycleError {
                 "roll the token in the dashboard and store it with `cfsecret set`, or run `cfsecret roll` with a management credential (--auth-file, CLOUDFLARE_API_TOKEN)".into()
             }
             Self::OutcomeUnknown { .. } => "run the command again: the next run finishes or cleans up what this one left".into(),
+            Self::MalformedSecret { .. } => "run the command again (a created token was deleted; a rolled one is rolled again by the next run with a management credential)".into(),
         })
     }
 
@@ -186,7 +202,7 @@ impl Diagnose for LifecycleError {
             Self::NewTokenFailedVerification { new_id, .. } => {
                 m.insert("token_id".into(), new_id.clone().into());
             }
-            Self::LockedOut { token_id, .. } => {
+            Self::LockedOut { token_id, .. } | Self::MalformedSecret { token_id, .. } => {
                 m.insert("token_id".into(), token_id.clone().into());
             }
             _ => {}

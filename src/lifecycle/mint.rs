@@ -22,6 +22,7 @@ use crate::cloudflare::{
     ApiError, Client, CredentialSource, Deletion, NewToken, Token, VerifyResult,
 };
 use crate::error::Error;
+use crate::store::Snapshot;
 
 /// The token a mint replaces.
 pub struct Replaced {
@@ -52,7 +53,7 @@ pub fn mint_and_store(
 ) -> Result<Minted, Error> {
     let owner = run.session.owner.clone();
     let final_name = spec.name.clone();
-    let pending_name = naming::pending_name(&final_name);
+    let pending_name = naming::pending_name(&final_name, &run.binding.tag());
     spec.name = pending_name.clone();
     let old_id = replaced.as_ref().map(|r| r.id.clone());
     run.record(Pending::Minting {
@@ -60,7 +61,9 @@ pub fn mint_and_store(
         final_name: final_name.clone(),
         old_id: old_id.clone(),
     })?;
-    let (token, secret) = match run.session.block_on(manager.create_token(&owner, &spec)) {
+    let created = run.session.block_on(manager.create_token(&owner, &spec));
+    let _ = crate::faults::hit("api.create.sent");
+    let (token, secret) = match created {
         Ok(created) => created,
         Err(e) if e.maybe_applied() => return Err(lost_create(run, manager, &pending_name, e)),
         Err(e) => {
@@ -69,12 +72,30 @@ pub fn mint_and_store(
         }
     };
     log::info!("created token {} as {pending_name:?}", token.id);
-    run.record(Pending::Minted {
+    // What the store holds now, byte for byte, to put back if anything below fails.
+    let snapshot = match run.locked.snapshot() {
+        Ok(s) => s,
+        Err(e) => return Err(roll_back(run, manager, &token.id, None, e)),
+    };
+    if let Err(cause) = secret_shape(&secret) {
+        let e = LifecycleError::MalformedSecret {
+            store: run.label(),
+            token_id: token.id.clone(),
+            cause,
+        };
+        return Err(roll_back(run, manager, &token.id, None, e.into()));
+    }
+    // No journal, no write: a new token the journal does not know is deleted at once.
+    if let Err(e) = run.record(Pending::Minted {
         new_id: token.id.clone(),
+        pending_name: pending_name.clone(),
         final_name: final_name.clone(),
         old_id: old_id.clone(),
-    })?;
+    }) {
+        return Err(roll_back(run, manager, &token.id, None, e));
+    }
     if let Err(write_error) = run.locked.write(&secret) {
+        // A failed write leaves the file as it was (it is replaced atomically).
         return Err(roll_back(run, manager, &token.id, None, write_error));
     }
     let restricted = (spec.condition.is_some()
@@ -85,15 +106,20 @@ pub fn mint_and_store(
     let verified = match run.read_back_and_verify(&secret, &token.id, restricted) {
         Ok(v) => v,
         Err(cause) => {
-            let put_back = replaced.as_ref().and_then(|r| r.secret.as_ref());
-            let rolled_back = put_back.is_some();
+            // The store's exact previous bytes go back, whatever it held.
             let e = LifecycleError::NewTokenFailedVerification {
                 store: run.label(),
                 new_id: token.id.clone(),
                 cause,
-                rolled_back,
+                rolled_back: true,
             };
-            return Err(roll_back(run, manager, &token.id, put_back, e.into()));
+            return Err(roll_back(
+                run,
+                manager,
+                &token.id,
+                Some(&snapshot),
+                e.into(),
+            ));
         }
     };
     // From here on the new token is the stored one; when the stored token is also the
@@ -111,14 +137,22 @@ pub fn mint_and_store(
         (Some(grace), Some(old)) => Some(expire_old_later(run, manager, old, grace)),
         _ => None,
     };
-    run.record(Pending::Stored {
+    // From here on the new token is stored and verified: a failure is no longer "nothing
+    // changed". Without this journal write the entry stays at "minted", which the next run
+    // also finishes (the store holds the new token).
+    if let Err(e) = run.record(Pending::Stored {
         new_id: token.id.clone(),
         final_name: final_name.clone(),
         old_id: old_id.clone(),
         revoke_after,
-    })?;
+    }) {
+        log::warn!(
+            "could not journal the stored token {} (the next run finishes it): {e}",
+            token.id
+        );
+    }
     let mut notes = Notes::default();
-    reconcile::finish_stored(
+    if let Err(e) = reconcile::finish_stored(
         run,
         manager,
         &token.id,
@@ -126,7 +160,30 @@ pub fn mint_and_store(
         old_id.as_deref(),
         revoke_after,
         &mut notes,
-    )?;
+    ) {
+        match &old_id {
+            // The old token could not be revoked (exit 4), or something before that failed:
+            // either way the new one is stored and verified and the old one still exists.
+            Some(old) if e.exit() != crate::error::Exit::RevokeFailed => {
+                return Err(LifecycleError::RevokeFailed {
+                    store: run.label(),
+                    new_id: token.id.clone(),
+                    old_id: old.clone(),
+                    cause: e.to_string(),
+                    action: run.action,
+                }
+                .into());
+            }
+            Some(_) => return Err(e),
+            None => {
+                log::warn!("token {} is stored and verified, but: {e}", token.id);
+                notes.info(format!(
+                    "token {} could not be given its final name yet; the next run does",
+                    token.id
+                ));
+            }
+        }
+    }
     Ok(Minted {
         token,
         verified,
@@ -171,20 +228,21 @@ fn lost_create(run: &mut Run<'_>, manager: &Client, pending_name: &str, cause: A
     .into()
 }
 
-/// Undoes a mint: puts the old secret back (if given) and deletes the new token. Returns the
-/// error to report; if the new token cannot be deleted the journal keeps it for the next run.
+/// Undoes a mint: puts the store's exact previous bytes back (if given) and deletes the new
+/// token. Returns the error to report; if the new token cannot be deleted the journal keeps it
+/// for the next run.
 fn roll_back(
     run: &mut Run<'_>,
     manager: &Client,
     new_id: &str,
-    put_back: Option<&SecretString>,
+    put_back: Option<&Snapshot>,
     cause: Error,
 ) -> Error {
-    if let Some(old) = put_back
-        && let Err(e) = run.locked.write(old)
+    if let Some(previous) = put_back
+        && let Err(e) = run.locked.restore(previous)
     {
         log::error!(
-            "could not put the previous token back into {}: {e}",
+            "could not put the previous contents of {} back: {e}",
             run.label()
         );
     }
@@ -203,6 +261,23 @@ fn roll_back(
     cause
 }
 
+/// What a token secret from Cloudflare must look like before it is written anywhere: printable
+/// ASCII without spaces, of a sane length (Cloudflare's are 40 to a few hundred characters).
+pub fn secret_shape(secret: &SecretString) -> Result<(), String> {
+    use secrecy::ExposeSecret;
+    let s = secret.expose_secret();
+    if s.is_empty() {
+        return Err("the API returned an empty secret".into());
+    }
+    if s.len() > 1024 {
+        return Err(format!("the API returned a secret of {} bytes", s.len()));
+    }
+    if !s.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err("the API returned a secret with spaces or control characters".into());
+    }
+    Ok(())
+}
+
 /// `--keep-old`: the old token stays valid for `grace`, and Cloudflare itself makes it expire
 /// then, so it dies on time even if cfsecret never runs again. Returns the revocation time.
 fn expire_old_later(run: &Run<'_>, manager: &Client, old_id: &str, grace: Duration) -> i64 {
@@ -217,9 +292,11 @@ fn expire_old_later(run: &Run<'_>, manager: &Client, old_id: &str, grace: Durati
         }
         let mut shortened = NewToken::from_token(&current);
         shortened.expires_on = Some(deadline_ts);
-        run.session
-            .block_on(manager.update_token(&owner, old_id, &shortened))
-            .map(|_| ())
+        let result = run
+            .session
+            .block_on(manager.update_token(&owner, old_id, &shortened));
+        let _ = crate::faults::hit("api.expire.sent");
+        result.map(|_| ())
     };
     if let Err(e) = update() {
         log::warn!(
@@ -227,4 +304,25 @@ fn expire_old_later(run: &Run<'_>, manager: &Client, old_id: &str, grace: Durati
         );
     }
     deadline
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9 item 8: what the API returns is checked before it is written anywhere.
+    #[test]
+    fn malformed_secrets_are_refused() {
+        let ok = SecretString::from("cfut_".to_owned() + &"a".repeat(40));
+        assert!(secret_shape(&ok).is_ok());
+        for bad in [
+            String::new(),
+            "abc\u{7}def".into(),
+            "abc\r\ndef".into(),
+            "abc def".into(),
+            "x".repeat(2 * 1024 * 1024),
+        ] {
+            assert!(secret_shape(&SecretString::from(bad)).is_err());
+        }
+    }
 }

@@ -24,7 +24,7 @@ use crate::error::Error;
 use crate::keys::recipients::{self, Recipient};
 use crate::store::{Locked, Store, WriteOutcome};
 pub use error::LifecycleError;
-use journal::{Journal, Pending};
+use journal::{Binding, Journal, Pending};
 pub use session::{AuthSource, Session};
 
 /// What a run did (or, in check mode, would do) besides its main step: lines for the report,
@@ -83,9 +83,11 @@ pub struct Run<'s> {
     pub store: &'s Store,
     /// The held lock.
     pub locked: Locked<'s>,
-    /// What a previous run left in progress.
+    /// What previous runs left in progress (this store file's journal, every key).
     pub journal: Journal,
     journal_path: PathBuf,
+    /// The store and key this run's journal entries belong to.
+    pub binding: Binding,
     /// The management credential from flags or environment (not the stored token).
     pub explicit: Option<ManagementCredential>,
     /// `--check`: no API mutation, no write.
@@ -106,13 +108,17 @@ impl<'s> Run<'s> {
         let session = Session::new(global, account_id)?;
         let locked = store.lock(global.wait, global.wait_timeout)?;
         let journal_path = locked.journal_path();
-        let journal = Journal::load(&journal_path);
+        // A journal save a kill -9 interrupted leaves a temp file: the lock is ours, so it goes.
+        crate::store::atomic::remove_stale_temps(&journal_path);
+        let binding = locked.binding();
+        let journal = Journal::load(&journal_path, &binding)?;
         Ok(Self {
             session,
             store,
             locked,
             journal,
             journal_path,
+            binding,
             explicit,
             check: global.check,
             action: "rotated",
@@ -186,20 +192,56 @@ impl<'s> Run<'s> {
             .block_on(client.verify(secret, self.session.account_id.as_deref()))
     }
 
-    /// Records a step before it is taken (not in check mode).
+    /// This key's step in progress, if a previous run left one.
+    pub fn pending(&self) -> Option<Pending> {
+        self.journal.step(&self.binding).map(|e| e.step.clone())
+    }
+
+    /// Whether this key has anything in progress (a step, a pending revocation).
+    pub fn has_pending(&self) -> bool {
+        self.journal.has_any(&self.binding)
+    }
+
+    /// Records this key's step before it is taken (not in check mode).
     pub fn record(&mut self, step: Pending) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
-        self.journal.record(&self.journal_path, step)
+        let from = match &step {
+            Pending::Minting { old_id, .. }
+            | Pending::Minted { old_id, .. }
+            | Pending::Stored { old_id, .. } => old_id.clone(),
+            Pending::Rolling { token_id } => Some(token_id.clone()),
+            Pending::Revoke { old_id, .. } => Some(old_id.clone()),
+        };
+        self.journal
+            .record(&self.journal_path, &self.binding, from, step)
     }
 
-    /// Nothing is in progress any more.
+    /// Journals the revocation of `old_id` once `after` has passed (`--keep-old`).
+    pub fn record_revoke(&mut self, old_id: &str, after: i64, new_id: &str) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        self.journal
+            .add_revoke(&self.journal_path, &self.binding, old_id, after, new_id)
+    }
+
+    /// The pending revocation of `old_id` is done.
+    pub fn revoked(&mut self, old_id: &str) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        self.journal
+            .remove_revoke(&self.journal_path, &self.binding, old_id)
+    }
+
+    /// This key's step is done (its pending revocations stay).
     pub fn clear(&mut self) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
-        self.journal.clear(&self.journal_path)
+        self.journal.clear(&self.journal_path, &self.binding)
     }
 
     /// Reads the secret back from the store and verifies it with Cloudflare: it must be the one

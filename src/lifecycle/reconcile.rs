@@ -10,7 +10,7 @@ use super::error::LifecycleError;
 use super::journal::Pending;
 use super::naming;
 use super::{Notes, Run};
-use crate::cloudflare::{Client, Deletion, NewToken};
+use crate::cloudflare::{Client, Deletion, NewToken, Refusal};
 use crate::error::Error;
 use crate::keys::recipients::Recipient;
 
@@ -55,36 +55,71 @@ fn delete(
     Ok(())
 }
 
-/// Completes a step the journal records, using the stored secret to see what happened.
-/// Returns human notes of what was done.
+/// Finishes or cleans up this key's step in progress and its pending revocations, using the
+/// stored secret to see what happened. Entries of other keys (and of other stores) are left
+/// alone. Returns human notes of what was done.
 pub fn reconcile(
     run: &mut Run<'_>,
     stored: Option<&SecretString>,
     rescue_to: &[Recipient],
 ) -> Result<Notes, Error> {
-    let Some(pending) = run.journal.pending.clone() else {
-        return Ok(Notes::default());
-    };
     let mut notes = Notes::default();
+    let step = run.pending();
+    let revocations = run.journal.revocations(&run.binding);
+    if step.is_none() && revocations.is_empty() {
+        return Ok(notes);
+    }
     let holds = holder(run, stored)?;
     let manager = run.manager(stored)?;
+    if let Some(step) = step {
+        finish_step(run, &manager, &holds, step, rescue_to, &mut notes)?;
+    }
+    for entry in revocations {
+        if let Pending::Revoke { old_id, after, .. } = entry.step {
+            due_revocation(run, &manager, &holds, &old_id, after, &mut notes)?;
+        }
+    }
+    Ok(notes)
+}
+
+/// Drops this key's step without acting on it, saying why.
+fn drop_step(run: &mut Run<'_>, why: String) -> Result<(), Error> {
+    log::warn!("{}: ignoring the journal's step: {why}", run.label());
+    run.clear()
+}
+
+fn finish_step(
+    run: &mut Run<'_>,
+    manager: &Client,
+    holds: &Holder,
+    step: Pending,
+    rescue_to: &[Recipient],
+    notes: &mut Notes,
+) -> Result<(), Error> {
     let owner = run.session.owner.clone();
-    let stored_step = match pending {
+    let tag = run.binding.tag();
+    let stored_step = match step {
         Pending::Minting {
             pending_name,
             final_name,
             old_id,
         } => {
+            if !naming::is_pending_of_store(&pending_name, &final_name, &tag) {
+                return drop_step(
+                    run,
+                    format!("{pending_name:?} is not a name this store mints"),
+                );
+            }
             let tokens = run.session.block_on(manager.list_tokens(&owner))?;
             let mut adopted = None;
             for t in tokens.iter().filter(|t| t.name == pending_name) {
-                match &holds {
+                match holds {
                     Holder::Token(id) if *id == t.id => adopted = Some(t.id.clone()),
                     _ => delete(
                         run,
-                        &manager,
+                        manager,
                         &t.id,
-                        &mut notes,
+                        notes,
                         "created by an interrupted run whose secret was never stored",
                     )?,
                 }
@@ -93,18 +128,41 @@ pub fn reconcile(
         }
         Pending::Minted {
             new_id,
+            pending_name,
             final_name,
             old_id,
-        } => match &holds {
+        } => match holds {
             Holder::Token(id) if *id == new_id => Some((new_id, final_name, old_id, None)),
             _ => {
-                delete(
-                    run,
-                    &manager,
-                    &new_id,
-                    &mut notes,
-                    "created by an interrupted run but never stored",
-                )?;
+                // Delete it only if it provably is this run's token: it still carries the
+                // pending name (this store's tag, that run's nonce) the journal recorded.
+                match run.session.block_on(manager.get_token(&owner, &new_id)) {
+                    Ok(t)
+                        if t.name == pending_name
+                            && naming::is_pending_of_store(&pending_name, &final_name, &tag) =>
+                    {
+                        delete(
+                            run,
+                            manager,
+                            &new_id,
+                            notes,
+                            "created by an interrupted run but never stored",
+                        )?
+                    }
+                    Ok(t) => {
+                        return drop_step(
+                            run,
+                            format!(
+                                "token {new_id} ({:?}) is not provably one this store minted; it is left alone",
+                                t.name
+                            ),
+                        );
+                    }
+                    Err(e) if e.refusal() == Some(Refusal::UnknownToken) => {
+                        notes.info(format!("token {new_id} was already gone"));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
                 None
             }
         },
@@ -113,30 +171,106 @@ pub fn reconcile(
             final_name,
             old_id,
             revoke_after,
-        } => Some((new_id, final_name, old_id, revoke_after)),
+        } => match holds {
+            Holder::Token(id) if *id == new_id => Some((new_id, final_name, old_id, revoke_after)),
+            _ => {
+                // The store no longer holds that token (it vanished, or another value was
+                // stored): nothing of this step can be finished safely.
+                return drop_step(
+                    run,
+                    format!("the store no longer holds token {new_id}; nothing is revoked"),
+                );
+            }
+        },
         Pending::Rolling { token_id } => {
             match holds {
+                Holder::Token(id) if *id == token_id && roll_may_still_land(run) => {
+                    // A roll whose answer was lost may still be carried out (a request stalled
+                    // past our timeout): keep watching, so that if it kills the stored secret
+                    // the next run with a management credential rolls again.
+                    notes.info(format!(
+                        "a previous roll of token {token_id} got no answer and may still take effect; the journal keeps watching it"
+                    ));
+                    return Ok(());
+                }
                 Holder::Token(_) => {}
-                Holder::Invalid => reroll(run, &token_id, rescue_to, &mut notes)?,
+                Holder::Invalid => reroll(run, &token_id, rescue_to, notes)?,
             }
             None
         }
+        Pending::Revoke { .. } => None,
     };
     match stored_step {
-        Some((new_id, final_name, old_id, revoke_after)) => {
-            finish_stored(
-                run,
-                &manager,
-                &new_id,
-                &final_name,
-                old_id.as_deref(),
-                revoke_after,
-                &mut notes,
-            )?;
-        }
-        None => run.clear()?,
+        Some((new_id, final_name, old_id, revoke_after)) => finish_stored(
+            run,
+            manager,
+            &new_id,
+            &final_name,
+            old_id.as_deref(),
+            revoke_after,
+            notes,
+        ),
+        None => run.clear(),
     }
-    Ok(notes)
+}
+
+/// How long a roll whose answer was lost may still take effect at Cloudflare (a stalled request
+/// is carried out late); until then its journal entry is kept even while the old secret works.
+pub const LATE_ROLL_WINDOW: i64 = 15 * 60;
+
+/// Whether this key's step started less than [`LATE_ROLL_WINDOW`] ago.
+pub fn roll_may_still_land(run: &Run<'_>) -> bool {
+    run.journal
+        .step(&run.binding)
+        .is_some_and(|e| jiff::Timestamp::now().as_second() - e.started < LATE_ROLL_WINDOW)
+}
+
+/// A `--keep-old` revocation: done once its time has come (never of the token the store holds).
+fn due_revocation(
+    run: &mut Run<'_>,
+    manager: &Client,
+    holds: &Holder,
+    old_id: &str,
+    after: i64,
+    notes: &mut Notes,
+) -> Result<(), Error> {
+    if matches!(holds, Holder::Token(id) if id == old_id) {
+        log::warn!(
+            "{} holds token {old_id} again: its pending revocation is dropped",
+            run.label()
+        );
+        return run.revoked(old_id);
+    }
+    if jiff::Timestamp::now().as_second() < after {
+        notes.info(format!(
+            "the old token {old_id} stays valid until {} (--keep-old)",
+            crate::sops::gotime::GoTime::from_unix(after).format_rfc3339()
+        ));
+        return Ok(());
+    }
+    if run.check {
+        notes.change(format!(
+            "would revoke the old token {old_id} (--keep-old is over)"
+        ));
+        return Ok(());
+    }
+    let _ = crate::faults::hit("api.revoke.sent");
+    match run
+        .session
+        .block_on(manager.delete_token(&run.session.owner, old_id))
+    {
+        Ok(Deletion::Deleted) => notes.change(format!("revoked the old token {old_id}")),
+        Ok(Deletion::AlreadyGone) => notes.info(format!("the old token {old_id} was already gone")),
+        Err(e) => {
+            // Kept: the next run retries.
+            log::warn!("could not revoke the old token {old_id} yet: {e}");
+            notes.info(format!(
+                "the old token {old_id} could not be revoked yet; the next run retries"
+            ));
+            return Ok(());
+        }
+    }
+    run.revoked(old_id)
 }
 
 /// A roll went out, its response (the only copy of the new secret) was lost, and the stored
@@ -164,7 +298,17 @@ fn reroll(
     let secret = run
         .session
         .block_on(client.roll_token(&run.session.owner, token_id))?;
-    run.store_or_rescue(&secret, token_id, rescue_to)?;
+    let _ = crate::faults::hit("api.roll.sent");
+    if let Err(e) = run.store_or_rescue(&secret, token_id, rescue_to) {
+        // Rescued: the rescue file is the way back, and rolling again would kill it. Not even
+        // rescued: the step stays, so the next run rolls again.
+        if e.exit() == crate::error::Exit::Rescued
+            && let Err(c) = run.clear()
+        {
+            log::warn!("could not clear the journal: {c}");
+        }
+        return Err(e);
+    }
     run.read_back_and_verify(&secret, token_id, None)
         .map_err(|cause| LifecycleError::NewTokenFailedVerification {
             store: run.label(),
@@ -189,7 +333,15 @@ pub fn finish_stored(
     notes: &mut Notes,
 ) -> Result<(), Error> {
     let owner = run.session.owner.clone();
-    let current = run.session.block_on(manager.get_token(&owner, new_id))?;
+    let current = match run.session.block_on(manager.get_token(&owner, new_id)) {
+        Ok(t) => t,
+        Err(e) if e.refusal() == Some(Refusal::UnknownToken) => {
+            // Deleted elsewhere: nothing of this step is left to finish, and a store whose
+            // token vanished must stay recoverable (`create --force`).
+            return drop_step(run, format!("token {new_id} no longer exists"));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let mut renamed = true;
     if current.name != final_name && naming::is_pending_for(&current.name, final_name) {
         if run.check {
@@ -197,10 +349,11 @@ pub fn finish_stored(
         } else {
             let mut named = NewToken::from_token(&current);
             named.name = final_name.to_owned();
-            if let Err(e) = run
+            let result = run
                 .session
-                .block_on(manager.update_token(&owner, new_id, &named))
-            {
+                .block_on(manager.update_token(&owner, new_id, &named));
+            let _ = crate::faults::hit("api.rename.sent");
+            if let Err(e) = result {
                 // The token works under its pending name; the journal keeps the rename for the
                 // next run.
                 log::warn!("could not rename token {new_id} to {final_name:?} yet: {e}");
@@ -215,31 +368,34 @@ pub fn finish_stored(
         if let Some(t) = revoke_after
             && now < t
         {
+            // A pending revocation of its own, beside whatever later commands journal.
+            run.record_revoke(old, t, new_id)?;
             notes.info(format!(
                 "the old token {old} stays valid until {} (--keep-old)",
                 crate::sops::gotime::GoTime::from_unix(t).format_rfc3339()
             ));
-            return Ok(());
-        }
-        if run.check {
+        } else if run.check {
             notes.change(format!("would revoke the old token {old}"));
             return Ok(());
-        }
-        match run.session.block_on(manager.delete_token(&owner, old)) {
-            Ok(Deletion::Deleted) => notes.change(format!("revoked the old token {old}")),
-            Ok(Deletion::AlreadyGone) => {
-                notes.info(format!("the old token {old} was already gone"))
-            }
-            Err(e) => {
-                // Keep the journal: the next run retries the revocation.
-                return Err(LifecycleError::RevokeFailed {
-                    store: run.label(),
-                    new_id: new_id.to_owned(),
-                    old_id: old.to_owned(),
-                    cause: e.to_string(),
-                    action: run.action,
+        } else {
+            let result = run.session.block_on(manager.delete_token(&owner, old));
+            let _ = crate::faults::hit("api.revoke.sent");
+            match result {
+                Ok(Deletion::Deleted) => notes.change(format!("revoked the old token {old}")),
+                Ok(Deletion::AlreadyGone) => {
+                    notes.info(format!("the old token {old} was already gone"))
                 }
-                .into());
+                Err(e) => {
+                    // Keep the journal: the next run retries the revocation.
+                    return Err(LifecycleError::RevokeFailed {
+                        store: run.label(),
+                        new_id: new_id.to_owned(),
+                        old_id: old.to_owned(),
+                        cause: e.to_string(),
+                        action: run.action,
+                    }
+                    .into());
+                }
             }
         }
     }

@@ -109,16 +109,37 @@ pub fn write(
     secret: &SecretString,
     recipients: &[Recipient],
 ) -> Option<PathBuf> {
-    let armored = encrypt(secret, recipients)?;
+    write_in(&candidate_dirs(store_dir), stem, secret, recipients)
+}
+
+/// A rescue file name no other run can take: the time, the process and a random nonce (it is
+/// created with `create_new` too, so even a collision never overwrites another rescue file).
+fn unique_name(stem: &str) -> String {
+    use rand::RngCore;
     let stamp = crate::sops::gotime::GoTime::now_utc()
         .format_rfc3339()
         .replace([':', '-'], "");
-    let name = format!("{stem}.cfsecret-rescue-{stamp}.age");
-    for dir in candidate_dirs(store_dir) {
-        if std::fs::create_dir_all(&dir).is_err() {
+    let mut nonce = [0u8; 4];
+    rand::rngs::OsRng.fill_bytes(&mut nonce);
+    let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{stem}.cfsecret-rescue-{stamp}-{}-{nonce}.age",
+        std::process::id()
+    )
+}
+
+fn write_in(
+    dirs: &[PathBuf],
+    stem: &str,
+    secret: &SecretString,
+    recipients: &[Recipient],
+) -> Option<PathBuf> {
+    let armored = encrypt(secret, recipients)?;
+    for dir in dirs {
+        if std::fs::create_dir_all(dir).is_err() {
             continue;
         }
-        let path = dir.join(&name);
+        let path = dir.join(unique_name(stem));
         let Ok(mut file) = atomic::create_private(&path) else {
             continue;
         };
@@ -145,4 +166,24 @@ fn encrypt(secret: &SecretString, recipients: &[Recipient]) -> Option<String> {
     w.write_all(secret.expose_secret().as_bytes()).ok()?;
     w.finish().and_then(|a| a.finish()).ok()?;
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 9 item 4: two rescues of `s.yml` stores in the same second get different files,
+    /// both in the first directory (a one-second timestamp used to collide).
+    #[test]
+    fn rescue_files_never_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = age::x25519::Identity::generate();
+        let to = vec![Recipient::parse(&id.to_public().to_string()).unwrap()];
+        let dirs = vec![dir.path().to_owned()];
+        let a = write_in(&dirs, "s.yml", &SecretString::from("one"), &to).unwrap();
+        let b = write_in(&dirs, "s.yml", &SecretString::from("two"), &to).unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.parent(), b.parent());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
 }

@@ -82,6 +82,15 @@ impl std::fmt::Display for MetadataError {
     }
 }
 
+const RULE_FIELDS: [&str; 6] = [
+    "unencrypted_suffix",
+    "encrypted_suffix",
+    "unencrypted_regex",
+    "encrypted_regex",
+    "unencrypted_comment_regex",
+    "encrypted_comment_regex",
+];
+
 const KEY_TYPES: [&str; 7] = [
     "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms", "age",
 ];
@@ -166,7 +175,10 @@ impl Metadata {
             Some("true" | "True")
         );
         let stated = rule_from_fields(|f| sops.text(f)).map_err(MetadataError::Rule)?;
-        let rule_written = stated.is_some();
+        // A rule field that is present but empty (`""`, `null`, `~`) states no rule, and sops
+        // reads the file with the default; it still counts as written, so a write does not add
+        // a second `unencrypted_suffix` line that neither tool could read.
+        let rule_written = stated.is_some() || RULE_FIELDS.iter().any(|f| sops.get(f).is_some());
         let rule = stated.unwrap_or_else(Rule::default_suffix);
         let version = sops.text("version").unwrap_or_default();
         if version.is_empty() {

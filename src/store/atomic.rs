@@ -4,7 +4,7 @@
 //! one, never a mix. Only ciphertext is ever written through here.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rand::RngCore;
@@ -76,34 +76,101 @@ pub fn remove_stale_temps(target: &Path) {
 /// Replaces (or creates) `target` with `contents`. An existing file keeps its mode and, where
 /// permitted, its owner; a new file gets mode 0600.
 pub fn replace(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
-    let existing = std::fs::metadata(target).ok();
-    let temp = temp_path(target);
-    let result = (|| {
-        let mut file = create_private(&temp)
+    Reservation::new(target, 0)?.commit(target, contents)
+}
+
+/// The space a replacement needs, taken before an irreversible step: a temp file next to the
+/// target, already `size` bytes long and fsynced, that [`commit`](Self::commit) overwrites in
+/// place (allocated blocks need no new space) and renames over the target. Dropped unused, it
+/// is removed; a killed run's is removed by the next run's [`remove_stale_temps`].
+#[derive(Debug)]
+pub struct Reservation {
+    file: Option<File>,
+    temp: PathBuf,
+    size: u64,
+}
+
+fn injected(point: &str, what: &'static str, path: &Path) -> Result<(), StoreError> {
+    crate::faults::hit(point).map_err(|e| StoreError::io(what, path, e))
+}
+
+impl Reservation {
+    /// Creates the temp file next to `target` and fills it with `size` bytes.
+    pub fn new(target: &Path, size: u64) -> Result<Self, StoreError> {
+        let temp = temp_path(target);
+        let file = create_private(&temp)
             .map_err(|e| StoreError::io("create a temp file next to", target, e))?;
-        file.write_all(contents)
-            .map_err(|e| StoreError::io("write", &temp, e))?;
-        #[cfg(unix)]
-        if let Some(meta) = &existing {
-            use std::os::unix::fs::{MetadataExt, PermissionsExt};
-            file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
-                .map_err(|e| StoreError::io("set the mode of", &temp, e))?;
-            // Keep the owner when running as root on someone else's file; a plain user cannot
-            // give files away, and then the file simply becomes theirs, as with sops.
-            let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+        let mut this = Self {
+            file: Some(file),
+            temp,
+            size,
+        };
+        if size > 0 {
+            let chunk = vec![0u8; 64 * 1024];
+            let mut left = size;
+            let file = this.file.as_mut().expect("just created");
+            while left > 0 {
+                let n = left.min(chunk.len() as u64) as usize;
+                file.write_all(&chunk[..n])
+                    .map_err(|e| StoreError::io("reserve space for the write of", target, e))?;
+                left -= n as u64;
+            }
+            file.sync_all()
+                .map_err(|e| StoreError::io("reserve space for the write of", target, e))?;
         }
-        file.sync_all()
-            .map_err(|e| StoreError::io("fsync", &temp, e))?;
-        drop(file);
-        std::fs::rename(&temp, target)
-            .map_err(|e| StoreError::io("rename the new version over", target, e))?;
-        sync_dir(target);
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+        Ok(this)
     }
-    result
+
+    /// The bytes reserved.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Writes `contents` into the reserved file, fsyncs it, gives it the target's mode (and
+    /// owner) and renames it over `target`, then fsyncs the directory.
+    pub fn commit(mut self, target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+        let existing = std::fs::metadata(target).ok();
+        let mut file = self.file.take().expect("a reservation is committed once");
+        let temp = self.temp.clone();
+        let result = (|| {
+            injected("store.temp_write", "write", &temp)?;
+            file.seek(SeekFrom::Start(0))
+                .and_then(|_| file.write_all(contents))
+                .and_then(|()| file.set_len(contents.len() as u64))
+                .map_err(|e| StoreError::io("write", &temp, e))?;
+            #[cfg(unix)]
+            if let Some(meta) = &existing {
+                use std::os::unix::fs::{MetadataExt, PermissionsExt};
+                file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o7777))
+                    .map_err(|e| StoreError::io("set the mode of", &temp, e))?;
+                // Keep the owner when running as root on someone else's file; a plain user
+                // cannot give files away, and then the file simply becomes theirs, as with sops.
+                let _ = std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid()));
+            }
+            injected("store.fsync", "fsync", &temp)?;
+            file.sync_all()
+                .map_err(|e| StoreError::io("fsync", &temp, e))?;
+            injected("store.rename", "rename the new version over", target)?;
+            std::fs::rename(&temp, target)
+                .map_err(|e| StoreError::io("rename the new version over", target, e))?;
+            sync_dir(target);
+            let _ = crate::faults::hit("store.renamed");
+            Ok(())
+        })();
+        drop(file);
+        if result.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        result
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if self.file.take().is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
 }
 
 /// Fsyncs the directory of `path` so the rename itself is durable.

@@ -37,6 +37,14 @@ pub enum Store {
     Keyring(KeyringStore),
 }
 
+/// What a store held before a write, exactly.
+pub enum Snapshot {
+    /// A file's bytes, `None` when there was no file.
+    File(Option<Vec<u8>>),
+    /// A keyring entry's value.
+    Keyring(Option<SecretString>),
+}
+
 /// A store whose lock is held.
 #[derive(Debug)]
 pub enum Locked<'a> {
@@ -131,7 +139,7 @@ impl Locked<'_> {
     pub fn journal_path(&self) -> std::path::PathBuf {
         match self {
             Self::Sops(l) => {
-                crate::lifecycle::journal::path_for(&lock::lock_path_for(l.store().path()))
+                crate::lifecycle::journal::path_for(&lock::lock_path_for(l.real_path()))
             }
             Self::Keyring(l) => l.journal_path(),
         }
@@ -153,11 +161,40 @@ impl Locked<'_> {
         }
     }
 
+    /// What this store's journal entries are bound to.
+    pub fn binding(&self) -> crate::lifecycle::journal::Binding {
+        match self {
+            Self::Sops(l) => l.binding(),
+            Self::Keyring(l) => crate::lifecycle::journal::Binding {
+                store: format!("keyring:{}", l.journal_path().display()),
+                key: String::new(),
+            },
+        }
+    }
+
+    /// What is stored now, exactly, to put back if a mint is rolled back.
+    pub fn snapshot(&self) -> Result<Snapshot, Error> {
+        match self {
+            Self::Sops(l) => Ok(Snapshot::File(l.snapshot()?)),
+            Self::Keyring(l) => Ok(Snapshot::Keyring(l.read()?)),
+        }
+    }
+
+    /// Puts a [`snapshot`](Self::snapshot) back: a file's exact bytes (or its absence); a
+    /// keyring entry's value.
+    pub fn restore(&self, snapshot: &Snapshot) -> Result<(), Error> {
+        match (self, snapshot) {
+            (Self::Sops(l), Snapshot::File(bytes)) => l.restore(bytes.as_deref()),
+            (Self::Keyring(l), Snapshot::Keyring(Some(secret))) => l.write(secret).map(|_| ()),
+            _ => Ok(()),
+        }
+    }
+
     /// Where a rescue file for this store should go first, and its name stem.
     pub fn rescue_place(&self) -> (std::path::PathBuf, String) {
         match self {
             Self::Sops(l) => {
-                let p = l.store().path();
+                let p = l.real_path();
                 let dir = p
                     .parent()
                     .filter(|d| !d.as_os_str().is_empty())

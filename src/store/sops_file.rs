@@ -4,6 +4,7 @@
 //! the new one. Writes take the store's lock, re-read and re-verify the file inside it, and
 //! replace it atomically; a missing file is created from `.sops.yaml` or the given recipients.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use secrecy::SecretString;
@@ -126,14 +127,16 @@ impl SopsStore {
         }
     }
 
-    /// Takes the store's lock (waiting up to `wait_limit` if `wait`).
+    /// Takes the store's lock (waiting up to `wait_limit` if `wait`). A symlinked store is
+    /// followed to its target: the lock, the journal and the atomic replacement all live in the
+    /// target's directory, so the link stays a link (as with sops, which writes through it).
     pub fn lock(
         &self,
         wait: bool,
         wait_limit: std::time::Duration,
     ) -> Result<LockedSops<'_>, Error> {
-        let parent = self
-            .path
+        let real = resolve_links(&self.path);
+        let parent = real
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
@@ -143,26 +146,55 @@ impl SopsStore {
             }
             .into());
         }
+        if real != self.path {
+            log::debug!(
+                "{} is a symlink: writing through it to {}",
+                self.path.display(),
+                real.display()
+            );
+        }
         let lock = lock::acquire(
-            &lock::lock_path_for(&self.path),
+            &lock::lock_path_for(&real),
             &self.path.display().to_string(),
             wait,
             wait_limit,
         )?;
-        atomic::remove_stale_temps(&self.path);
+        atomic::remove_stale_temps(&real);
         Ok(LockedSops {
             store: self,
+            real,
+            reserved: RefCell::new(None),
             _lock: lock,
         })
     }
+}
+
+/// `path` with every symlink followed (the target need not exist yet).
+fn resolve_links(path: &Path) -> PathBuf {
+    let mut p = path.to_owned();
+    for _ in 0..40 {
+        match std::fs::read_link(&p) {
+            Ok(target) if target.is_absolute() => p = target,
+            Ok(target) => p = p.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => break,
+        }
+    }
+    p
 }
 
 /// A SOPS store whose lock is held.
 #[derive(Debug)]
 pub struct LockedSops<'a> {
     store: &'a SopsStore,
+    /// The file a write replaces: the store's path with symlinks followed.
+    real: PathBuf,
+    /// Space taken by the preflight for the write after an irreversible step.
+    reserved: RefCell<Option<atomic::Reservation>>,
     _lock: StoreLock,
 }
+
+/// Room reserved beyond the probe's rendering, for a secret longer than the probe.
+const RESERVE_SLACK: u64 = 4096;
 
 /// The result of the checks before an irreversible step.
 #[derive(Debug)]
@@ -187,7 +219,13 @@ impl LockedSops<'_> {
         let format = self.store.format()?;
         match self.store.open()? {
             Some(file) => {
-                let result = file.set(&self.store.key, secret, GoTime::now_utc())?;
+                let mut result = file.set(&self.store.key, secret, GoTime::now_utc())?;
+                if crate::faults::hit("store.render").is_err()
+                    && let Some(t) = result.text.as_mut()
+                {
+                    // Test hook (debug builds): a render that is not a readable file.
+                    t.truncate(t.len() / 2);
+                }
                 let outcome = WriteOutcome {
                     changed: result.text.is_some(),
                     created_file: false,
@@ -220,9 +258,22 @@ impl LockedSops<'_> {
     /// Everything a write will need, checked without changing anything: the file opens and
     /// verifies (or can be created), the key can be written encrypted, the directory is
     /// writable, and who could decrypt a rescue file.
+    ///
+    /// The write's space is taken now: a temp file the size of the new file plus room for a
+    /// longer secret, written and fsynced, which [`write`](Self::write) then fills in place. So
+    /// a nearly full disk stops the run here, before any irreversible call, not after it.
     pub fn preflight(&self, probe_value: &SecretString) -> Result<Preflight, Error> {
-        let (_, _) = self.render(probe_value)?;
-        atomic::check_writable(&self.store.path)?;
+        let (text, _) = self.render(probe_value)?;
+        let len = match &text {
+            Some(t) => {
+                self.parse_back(t, probe_value)?;
+                t.len()
+            }
+            None => std::fs::metadata(&self.real).map_or(0, |m| m.len() as usize),
+        };
+        atomic::check_writable(&self.real)?;
+        let reservation = atomic::Reservation::new(&self.real, len as u64 + RESERVE_SLACK)?;
+        *self.reserved.borrow_mut() = Some(reservation);
         let recipients = match self.store.open()? {
             Some(file) => file.age_recipients(),
             None => {
@@ -245,20 +296,103 @@ impl LockedSops<'_> {
         Ok(Preflight { rescue_recipients })
     }
 
+    /// Checks that `text` opens as a SOPS file (data key, every value, MAC) and holds `secret`
+    /// at the key: the guard before anything is renamed into place.
+    fn parse_back(&self, text: &str, secret: &SecretString) -> Result<(), Error> {
+        let mut ids = Identities::discover();
+        let refuse = |why: String| -> Error {
+            StoreError::io(
+                "write a file it can read back to",
+                &self.real,
+                std::io::Error::other(format!(
+                    "the new version did not read back ({why}); nothing was written"
+                )),
+            )
+            .into()
+        };
+        let file = SopsFile::open(&self.real, text.to_owned(), &mut ids)
+            .map_err(|e| refuse(e.to_string()))?;
+        let got = file
+            .get(&self.store.key)
+            .map_err(|e| refuse(e.to_string()))?;
+        if !crate::secret::eq(&got, secret) {
+            return Err(refuse("the key holds another value".into()));
+        }
+        Ok(())
+    }
+
+    /// The file's exact bytes (`None`: no file), to put back if a mint is rolled back.
+    pub fn snapshot(&self) -> Result<Option<Vec<u8>>, Error> {
+        match std::fs::read(&self.real) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StoreError::io("read", &self.real, e).into()),
+        }
+    }
+
+    /// Puts back the exact bytes of a [`snapshot`](Self::snapshot) (or removes a file that
+    /// did not exist).
+    pub fn restore(&self, snapshot: Option<&[u8]>) -> Result<(), Error> {
+        match snapshot {
+            Some(bytes) => Ok(atomic::replace(&self.real, bytes)?),
+            None => match std::fs::remove_file(&self.real) {
+                Ok(()) => {
+                    atomic::sync_dir(&self.real);
+                    Ok(())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(StoreError::io("remove", &self.real, e).into()),
+            },
+        }
+    }
+
+    /// The file a write replaces (symlinks followed).
+    pub fn real_path(&self) -> &Path {
+        &self.real
+    }
+
+    /// What journal entries of this store and key are bound to: the resolved file (its
+    /// directory made absolute) and the key.
+    pub fn binding(&self) -> crate::lifecycle::journal::Binding {
+        let dir = self
+            .real
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let abs = std::fs::canonicalize(dir).map_or_else(
+            |_| self.real.clone(),
+            |d| d.join(self.real.file_name().unwrap_or_default()),
+        );
+        crate::lifecycle::journal::Binding {
+            store: abs.display().to_string(),
+            key: self.store.key.to_string(),
+        }
+    }
+
     /// What a write would do, without writing (`--check`).
     pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         Ok(self.render(secret)?.1)
     }
 
     /// Writes the secret.
+    ///
+    /// The new text is parsed back, MAC-verified and checked to hold `secret` before it is
+    /// renamed into place: a file cfsecret (or sops) could not read is never written.
     pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let (text, outcome) = self.render(secret)?;
         match text {
             Some(text) => {
-                atomic::replace(&self.store.path, text.as_bytes())?;
+                self.parse_back(&text, secret)?;
+                let reserved = self.reserved.borrow_mut().take();
+                match reserved {
+                    Some(r) if r.size() >= text.len() as u64 => {
+                        r.commit(&self.real, text.as_bytes())?
+                    }
+                    _ => atomic::replace(&self.real, text.as_bytes())?,
+                }
                 log::info!(
                     "wrote {} ({} bytes, replaced atomically)",
-                    self.store.path.display(),
+                    self.real.display(),
                     text.len()
                 );
             }

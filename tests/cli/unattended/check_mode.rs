@@ -15,11 +15,12 @@ fn a_check_rotation_leaves_an_abandoned_successor_to_the_real_run() {
     w.create(&[]).success();
     w.age_token(31);
     let old = w.active_id();
-    // What an interrupted run whose journal was lost leaves: a successor under a pending name,
-    // two hours old, that a real rotation deletes.
+    // What an interrupted run of this store whose journal was lost leaves: a successor under
+    // a pending name carrying this store's tag, two hours old, that a real rotation deletes.
     let zone = w.fake.zone_id("example.com").unwrap();
+    let tag = crate::token_loss::store_tag(&w.t.path(FILE), super::KEY);
     let abandoned = w.fake.mint(
-        TokenSpec::user(&format!("{NAME} [cfsecret:pending:0badf00d]"))
+        TokenSpec::user(&format!("{NAME} [cfsecret:pending:{tag}.0badf00d]"))
             .permission("Zone Read", Resource::Zone(zone)),
     );
     w.fake.backdate(&abandoned.id, 2 * 3600);

@@ -9,7 +9,6 @@
 //! or from another checkout) are ignored with a warning. It holds token ids, names and times —
 //! never a secret.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -144,50 +143,25 @@ fn now() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// A journal is a few hundred bytes; anything this large is not one.
-const MAX_JOURNAL: u64 = 1 << 20;
-
 impl Journal {
-<<<<<<< HEAD
-    /// Reads the journal; a missing file is an empty journal, an unreadable one is reported and
-    /// treated as empty (a pending successor is still recognisable by its name).
-    pub fn load(path: &Path) -> Self {
-        // Bounded and non-blocking: a FIFO or device here must not hang a run holding the lock.
-        match crate::bounded::read(path, crate::bounded::SMALL_LIMIT) {
-            Ok(bytes) if bytes.is_empty() => Self::default(),
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                log::warn!("ignoring the unreadable journal {}: {e}", path.display());
-                Self::default()
-            }),
-            Err(e) if e.is_not_found() => Self::default(),
-            Err(e) => {
-                log::warn!("ignoring the journal {}: {e}", path.display());
-                Self::default()
-            }
-=======
     /// Reads the journal. A missing file is an empty journal; an unparsable one is reported and
     /// treated as empty (a pending successor is still recognisable by its name). Something that
     /// is not a regular file (a FIFO, a directory) is refused: reading it could hang, and it may
     /// hide a step in progress.
     pub fn load(path: &Path, binding: &Binding) -> Result<Self, Error> {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
-            Err(e) => return Err(StoreError::io("read the journal", path, e).into()),
+        // Bounded and non-blocking: a FIFO or device here must not hang a run holding the lock.
+        let bytes = match crate::bounded::read(path, crate::bounded::SMALL_LIMIT) {
+            Ok(bytes) => bytes,
+            Err(e) if e.is_not_found() => return Ok(Self::default()),
+            Err(error) => {
+                return Err(StoreError::Read {
+                    what: "the journal",
+                    path: path.to_owned(),
+                    error,
+                }
+                .into());
+            }
         };
-        if !meta.is_file() {
-            return Err(StoreError::io(
-                "read the journal",
-                path,
-                std::io::Error::other("it is not a regular file; move it away"),
-            )
-            .into());
->>>>>>> issue-9
-        }
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_JOURNAL).read_to_end(&mut bytes))
-            .map_err(|e| StoreError::io("read the journal", path, e))?;
         if bytes.is_empty() {
             return Ok(Self::default());
         }

@@ -32,7 +32,7 @@ pub fn new_file(
     secret: &SecretString,
     plan: &Plan,
     now: GoTime,
-) -> Result<String, K> {
+) -> Result<(String, DataKey), K> {
     let keys: Vec<String> = kp
         .steps()
         .iter()
@@ -84,7 +84,7 @@ pub fn new_file(
         other => K::Wrap(other),
     })?;
     let meta = metadata_tree(plan, &groups, &lastmodified, &mac);
-    Ok(match format {
+    let text = match format {
         Format::Yaml => {
             let data = keys.iter().skip(1).rev().fold(YNode::Str(enc), |node, k| {
                 YNode::Map(vec![(k.clone(), node)])
@@ -119,7 +119,8 @@ pub fn new_file(
             }
             out
         }
-    })
+    };
+    Ok((text, key))
 }
 
 fn age_list(entries: &[AgeEntry]) -> YNode {

@@ -70,6 +70,28 @@ pub(super) enum Located {
 impl SopsFile {
     /// Opens and verifies a file's text. `path` decides the format and names the file in errors.
     pub fn open(path: &Path, src: String, ids: &mut Identities) -> Result<Self, SopsError> {
+        Self::open_with(path, src, |metadata| {
+            datakey::recover(&metadata.groups, metadata.threshold, ids).map_err(K::DataKey)
+        })
+    }
+
+    /// Opens and verifies text this process has just rendered, with the data key it rendered it
+    /// with: the guard before a rename. The user's identities are not needed (a new file may be
+    /// encrypted only to others' recipients) and a key command is not run again.
+    pub fn open_with_key(path: &Path, src: String, key: &DataKey) -> Result<Self, SopsError> {
+        Self::open_with(path, src, |_| Ok(key.clone()))
+    }
+
+    /// The data key (for [`open_with_key`](Self::open_with_key) on this file's next version).
+    pub fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    fn open_with(
+        path: &Path,
+        src: String,
+        recover: impl FnOnce(&Metadata) -> Result<DataKey, K>,
+    ) -> Result<Self, SopsError> {
         let err = |kind| SopsError::new(path, kind);
         let format = Format::from_path(path).ok_or_else(|| err(K::UnknownFormat))?;
         if src.trim().is_empty() {
@@ -82,8 +104,7 @@ impl SopsFile {
             return Err(err(K::Empty));
         }
         let metadata = read_metadata(format, &docs[0]).map_err(|e| err(K::Metadata(e)))?;
-        let key = datakey::recover(&metadata.groups, metadata.threshold, ids)
-            .map_err(|e| err(K::DataKey(e)))?;
+        let key = recover(&metadata).map_err(err)?;
         let computed =
             walk::decrypt_and_mac(&mut docs, &key, &metadata.selection, format.metadata_test())
                 .map_err(|e| err(K::Value(e)))?;

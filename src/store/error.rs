@@ -18,6 +18,16 @@ pub enum StoreError {
         /// The OS error.
         error: std::io::Error,
     },
+    /// A file cfsecret did not write could not be read within its bounds (not a regular file,
+    /// too large, or the OS refused).
+    Read {
+        /// What the file is ("the journal").
+        what: &'static str,
+        /// The path concerned.
+        path: PathBuf,
+        /// Why.
+        error: crate::bounded::ReadError,
+    },
     /// The directory the store should be in does not exist.
     MissingDirectory {
         /// The directory.
@@ -49,6 +59,9 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Io { op, path, error } => write!(f, "cannot {op} {}: {error}", path.display()),
+            Self::Read { what, path, error } => {
+                write!(f, "cannot read {what} {}: {error}", path.display())
+            }
             Self::MissingDirectory { dir } => {
                 write!(f, "the directory {} does not exist", dir.display())
             }
@@ -81,6 +94,11 @@ impl Diagnose for StoreError {
     fn code(&self) -> &'static str {
         match self {
             Self::Io { .. } => "io_error",
+            Self::Read { error, .. } => match error {
+                crate::bounded::ReadError::Io(_) => "read_failed",
+                crate::bounded::ReadError::NotRegular(_) => "not_a_regular_file",
+                crate::bounded::ReadError::TooLarge { .. } => "file_too_large",
+            },
             Self::MissingDirectory { .. } => "missing_directory",
             Self::Locked { .. } => "locked",
         }
@@ -88,7 +106,7 @@ impl Diagnose for StoreError {
 
     fn exit(&self) -> Exit {
         match self {
-            Self::Io { .. } | Self::MissingDirectory { .. } => Exit::Failure,
+            Self::Io { .. } | Self::Read { .. } | Self::MissingDirectory { .. } => Exit::Failure,
             Self::Locked { .. } => Exit::Locked,
         }
     }
@@ -104,6 +122,7 @@ impl Diagnose for StoreError {
             Self::Io { .. } => {
                 "check free disk space and permissions, then run the command again".into()
             }
+            Self::Read { path, error, .. } => error.hint(path),
             Self::MissingDirectory { dir } => {
                 format!(
                     "create it first (mkdir -p {}), or fix the path",

@@ -196,6 +196,12 @@ pub struct LockedSops<'a> {
 /// Room reserved beyond the probe's rendering, for a secret longer than the probe.
 const RESERVE_SLACK: u64 = 4096;
 
+/// A new version of the file, not yet written, and the data key it is encrypted with.
+struct Rendered {
+    text: String,
+    key: crate::sops::cipher::DataKey,
+}
+
 /// The result of the checks before an irreversible step.
 #[derive(Debug)]
 pub struct Preflight {
@@ -214,11 +220,13 @@ impl LockedSops<'_> {
         self.store.read()
     }
 
-    /// Computes the new text (`None`: unchanged) without writing it.
-    fn render(&self, secret: &SecretString) -> Result<(Option<String>, WriteOutcome), Error> {
+    /// Computes the new text (`None`: unchanged) without writing it, and the data key it is
+    /// encrypted with (to read it back before the rename).
+    fn render(&self, secret: &SecretString) -> Result<(Option<Rendered>, WriteOutcome), Error> {
         let format = self.store.format()?;
         match self.store.open()? {
             Some(file) => {
+                let key = file.data_key().clone();
                 let mut result = file.set(&self.store.key, secret, GoTime::now_utc())?;
                 if crate::faults::hit("store.render").is_err()
                     && let Some(t) = result.text.as_mut()
@@ -231,7 +239,7 @@ impl LockedSops<'_> {
                     created_file: false,
                     added_key: result.added,
                 };
-                Ok((result.text, outcome))
+                Ok((result.text.map(|text| Rendered { text, key }), outcome))
             }
             None => {
                 let cwd = std::env::current_dir().map_err(|e| {
@@ -240,11 +248,11 @@ impl LockedSops<'_> {
                 let plan =
                     config::plan(&cwd, &self.store.path, self.store.recipients.as_deref())
                         .map_err(|e| SopsError::new(&self.store.path, SopsErrorKind::Config(e)))?;
-                let text =
+                let (text, key) =
                     create::new_file(format, &self.store.key, secret, &plan, GoTime::now_utc())
                         .map_err(|k| SopsError::new(&self.store.path, k))?;
                 Ok((
-                    Some(text),
+                    Some(Rendered { text, key }),
                     WriteOutcome {
                         changed: true,
                         created_file: true,
@@ -265,9 +273,9 @@ impl LockedSops<'_> {
     pub fn preflight(&self, probe_value: &SecretString) -> Result<Preflight, Error> {
         let (text, _) = self.render(probe_value)?;
         let len = match &text {
-            Some(t) => {
-                self.parse_back(t, probe_value)?;
-                t.len()
+            Some(r) => {
+                self.parse_back(r, probe_value)?;
+                r.text.len()
             }
             None => std::fs::metadata(&self.real).map_or(0, |m| m.len() as usize),
         };
@@ -296,10 +304,9 @@ impl LockedSops<'_> {
         Ok(Preflight { rescue_recipients })
     }
 
-    /// Checks that `text` opens as a SOPS file (data key, every value, MAC) and holds `secret`
-    /// at the key: the guard before anything is renamed into place.
-    fn parse_back(&self, text: &str, secret: &SecretString) -> Result<(), Error> {
-        let mut ids = Identities::discover();
+    /// Checks that the rendered text opens as a SOPS file with its data key (every value, the
+    /// MAC) and holds `secret` at the key: the guard before anything is renamed into place.
+    fn parse_back(&self, rendered: &Rendered, secret: &SecretString) -> Result<(), Error> {
         let refuse = |why: String| -> Error {
             StoreError::io(
                 "write a file it can read back to",
@@ -310,7 +317,7 @@ impl LockedSops<'_> {
             )
             .into()
         };
-        let file = SopsFile::open(&self.real, text.to_owned(), &mut ids)
+        let file = SopsFile::open_with_key(&self.real, rendered.text.clone(), &rendered.key)
             .map_err(|e| refuse(e.to_string()))?;
         let got = file
             .get(&self.store.key)
@@ -379,10 +386,11 @@ impl LockedSops<'_> {
     /// The new text is parsed back, MAC-verified and checked to hold `secret` before it is
     /// renamed into place: a file cfsecret (or sops) could not read is never written.
     pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
-        let (text, outcome) = self.render(secret)?;
-        match text {
-            Some(text) => {
-                self.parse_back(&text, secret)?;
+        let (rendered, outcome) = self.render(secret)?;
+        match rendered {
+            Some(rendered) => {
+                self.parse_back(&rendered, secret)?;
+                let text = &rendered.text;
                 let reserved = self.reserved.borrow_mut().take();
                 match reserved {
                     Some(r) if r.size() >= text.len() as u64 => {

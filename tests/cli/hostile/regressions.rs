@@ -221,7 +221,9 @@ fn a_key_command_that_never_exits_times_out() {
     check(&t, &case);
 }
 
-/// Before: `rotate` blocked forever opening a journal that is a FIFO, holding the lock.
+/// Before: `rotate` blocked forever opening a journal that is a FIFO, holding the lock. Now it
+/// is refused at once, before any API call: a journal that cannot be read may hide a step in
+/// progress, so the run says which file to move away rather than guessing.
 #[test]
 fn a_fifo_journal_does_not_hang_rotate() {
     if !require("mkfifo") {
@@ -231,8 +233,9 @@ fn a_fifo_journal_does_not_hang_rotate() {
     cf.create();
     mkfifo(&cf.t.path("secrets/.cell-v0.yml.cfsecret.state"));
     let case = Case::new("fifo-journal", &["rotate", "--file", STORE, "--key", KEY])
-        .code(0)
-        .no_hint();
+        .code(1)
+        .mentions(&["journal", "FIFO", "regular file"])
+        .unchanged(cf.t.path(STORE));
     let out = check(&cf.t, &case);
     for secret in cf.fake.issued_secrets() {
         assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));

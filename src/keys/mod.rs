@@ -1,6 +1,7 @@
 //! age keys: where the user's identities are found, and the recipients files are encrypted to.
 
 pub mod identities;
+pub mod pq;
 pub mod recipients;
 
 pub use identities::Identities;

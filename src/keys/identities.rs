@@ -297,6 +297,11 @@ impl Identities {
 /// or a `#` comment is split into whitespace-separated words, each an identity. The result has
 /// one identity per line, the form the other sources use.
 fn one_key_per_line(text: &str) -> Zeroizing<String> {
+    // A passphrase-encrypted identity file stays whole, for `load_text` to recognise.
+    let head = text.trim_start();
+    if head.starts_with("age-encryption.org") || head.starts_with("-----BEGIN AGE") {
+        return Zeroizing::new(text.to_owned());
+    }
     let mut out = Zeroizing::new(String::with_capacity(text.len()));
     for line in text.lines() {
         if line.is_empty() || line.starts_with('#') {

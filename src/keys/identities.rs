@@ -302,7 +302,9 @@ fn one_key_per_line(text: &str) -> Zeroizing<String> {
     if head.starts_with("age-encryption.org") || head.starts_with("-----BEGIN AGE") {
         return Zeroizing::new(text.to_owned());
     }
-    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    // Never longer than the input plus a final newline, so the buffer never reallocates and
+    // leaves an unzeroized copy of a key behind.
+    let mut out = Zeroizing::new(String::with_capacity(text.len() + 1));
     for line in text.lines() {
         if line.is_empty() || line.starts_with('#') {
             out.push_str(line);

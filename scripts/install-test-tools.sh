@@ -5,7 +5,10 @@
 #   Debian: age; GNOME Keyring on a D-Bus session bus (gnome-keyring, dbus, libsecret-tools for
 #           secret-tool), keyutils (keyctl) and python3-seccomp (to run cfsecret with the keyring
 #           system calls blocked, as a container's seccomp profile does); systemd
-#           (systemd-analyze, for the example units) and man-db (for the man pages)
+#           (systemd-analyze, for the example units) and man-db (for the man pages); node and
+#           npm
+#   npm:    typage (`age-encryption`, pinned by tests/node/package-lock.json) into tests/node,
+#           the second age implementation the post-quantum tests check cfsecret against
 # As root it installs system packages itself; otherwise it says what is missing, and the tests
 # that need it are skipped with a reason (under CI=true they fail instead).
 set -euo pipefail
@@ -49,6 +52,8 @@ command -v keyctl >/dev/null 2>&1 || apt_packages+=(keyutils)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import seccomp' >/dev/null 2>&1 || apt_packages+=(python3-seccomp)
 command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 command -v man >/dev/null 2>&1 || apt_packages+=(man-db)
+command -v node >/dev/null 2>&1 || apt_packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || apt_packages+=(npm)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         say "installing ${apt_packages[*]} from Debian"
@@ -61,3 +66,16 @@ if [ "${#apt_packages[@]}" -gt 0 ]; then
 fi
 say "age $(age --version 2>/dev/null || echo 'not installed')"
 say "keyring: gnome-keyring-daemon $(command -v gnome-keyring-daemon >/dev/null 2>&1 && echo found || echo 'not installed'), keyctl $(command -v keyctl >/dev/null 2>&1 && echo found || echo 'not installed')"
+
+node_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/node"
+typage() { node -p 'require("'"$node_dir"'/node_modules/age-encryption/package.json").version' 2>/dev/null; }
+want_typage="$(node -p 'require("'"$node_dir"'/package-lock.json").packages["node_modules/age-encryption"].version' 2>/dev/null || true)"
+if command -v npm >/dev/null 2>&1; then
+    if [ -z "$want_typage" ] || [ "$(typage)" != "$want_typage" ]; then
+        say "installing typage (age-encryption $want_typage) into tests/node from npm"
+        npm ci --prefix "$node_dir" --no-audit --no-fund --loglevel=error >/dev/null
+    fi
+    say "typage (age-encryption) $(typage || echo 'not installed'), node $(node --version)"
+else
+    say "missing: npm (install node and npm; the typage interop tests will be skipped)"
+fi

@@ -1,7 +1,8 @@
 //! Finding the user's age identities exactly where sops looks for them.
 //!
-//! All sources are combined, as in sops: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_ed25519`,
-//! `~/.ssh/id_rsa`, `SOPS_AGE_KEY`, `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, then
+//! All sources are combined, as in sops: `SOPS_AGE_SSH_PRIVATE_KEY_FILE`,
+//! `SOPS_AGE_SSH_PRIVATE_KEY_CMD`, `~/.ssh/id_ed25519`, `~/.ssh/id_rsa`, `SOPS_AGE_KEY` (several
+//! keys per line allowed, sops ≥ 3.13), `SOPS_AGE_KEY_FILE`, `SOPS_AGE_KEY_CMD`, then
 //! `<config dir>/sops/age/keys.txt`. A broken source is reported but does not stop the others.
 //! Key material is read into zeroizing buffers and never appears in a message.
 
@@ -10,6 +11,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
+
+mod ssh_cmd;
 
 /// An identity that can unwrap a data key, boxed for dynamic use.
 pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
@@ -24,6 +27,8 @@ pub struct Identities {
     pub problems: Vec<String>,
     /// `SOPS_AGE_KEY_CMD`, run only if the other identities do not decrypt a key.
     key_cmd: Option<String>,
+    /// `SOPS_AGE_SSH_PRIVATE_KEY_CMD`, likewise run only when needed (see `ssh_cmd`).
+    ssh_key_cmd: Option<String>,
 }
 
 impl std::fmt::Debug for Identities {
@@ -66,7 +71,7 @@ impl Identities {
         let mut ids = Self::default();
         ids.load_ssh_sources();
         match std::env::var("SOPS_AGE_KEY") {
-            Ok(text) => ids.load_text("SOPS_AGE_KEY", Zeroizing::new(text)),
+            Ok(text) => ids.load_text("SOPS_AGE_KEY", one_key_per_line(&Zeroizing::new(text))),
             Err(_) => ids.looked_in.push("SOPS_AGE_KEY".into()),
         }
         match std::env::var_os("SOPS_AGE_KEY_FILE") {
@@ -98,7 +103,7 @@ impl Identities {
 
     /// Whether nothing was found and there is no command to run.
     pub fn is_empty(&self) -> bool {
-        self.identities.is_empty() && self.key_cmd.is_none()
+        self.identities.is_empty() && self.key_cmd.is_none() && self.ssh_key_cmd.is_none()
     }
 
     /// The loaded identities.
@@ -146,6 +151,10 @@ impl Identities {
             Some(path) => self.load_ssh(Path::new(&path), "SOPS_AGE_SSH_PRIVATE_KEY_FILE"),
             None => self.looked_in.push("SOPS_AGE_SSH_PRIVATE_KEY_FILE".into()),
         }
+        match std::env::var("SOPS_AGE_SSH_PRIVATE_KEY_CMD") {
+            Ok(cmd) if !cmd.trim().is_empty() => self.ssh_key_cmd = Some(cmd),
+            _ => self.looked_in.push("SOPS_AGE_SSH_PRIVATE_KEY_CMD".into()),
+        }
         if let Some(home) = home_dir() {
             for name in ["id_ed25519", "id_rsa"] {
                 let path = home.join(".ssh").join(name);
@@ -167,10 +176,12 @@ impl Identities {
                 return;
             }
         };
-        let parsed = age::ssh::Identity::from_buffer(
-            BufReader::new(&bytes[..]),
-            Some(path.display().to_string()),
-        );
+        self.add_ssh(&bytes, label, &path.display().to_string());
+    }
+
+    /// Adds an SSH private key read from `what` (a path, or a command's output).
+    fn add_ssh(&mut self, bytes: &[u8], label: &str, what: &str) {
+        let parsed = age::ssh::Identity::from_buffer(BufReader::new(bytes), Some(what.to_owned()));
         match parsed {
             Ok(age::ssh::Identity::Unencrypted(key)) => {
                 self.identities
@@ -178,15 +189,13 @@ impl Identities {
             }
             Ok(age::ssh::Identity::Encrypted(_)) => self.problems.push(format!(
                 "{label} ({}) is protected by a passphrase, and cfsecret runs unattended",
-                path.display()
+                what
             )),
             Ok(age::ssh::Identity::Unsupported(_)) => self.problems.push(format!(
                 "{label} ({}) is not an ssh-ed25519 or ssh-rsa key",
-                path.display()
+                what
             )),
-            Err(e) => self
-                .problems
-                .push(format!("{label} ({}): {e}", path.display())),
+            Err(e) => self.problems.push(format!("{label} ({}): {e}", what)),
         }
     }
 
@@ -206,6 +215,8 @@ impl Identities {
     }
 
     fn load_text(&mut self, label: &str, text: Zeroizing<String>) {
+        // Only `SOPS_AGE_KEY` takes several keys per line (`one_key_per_line`); sops reads a
+        // file's or command's line whole, so a line with a space is not an identity there.
         let head = text.trim_start();
         if head.starts_with("age-encryption.org") || head.starts_with("-----BEGIN AGE") {
             self.problems.push(format!(
@@ -221,10 +232,16 @@ impl Identities {
                 continue;
             }
             if line.starts_with("AGE-SECRET-KEY-PQ-") {
-                self.problems.push(format!(
-                    "{label} line {}: post-quantum age identities are not supported by cfsecret",
-                    n + 1
-                ));
+                match line.parse::<crate::keys::pq::Identity>() {
+                    Ok(id) => {
+                        self.identities.push(Box::new(id));
+                        count += 1;
+                    }
+                    Err(why) => self.problems.push(format!(
+                        "{label} line {}: not a valid post-quantum age identity ({why})",
+                        n + 1
+                    )),
+                }
             } else if line.starts_with("AGE-SECRET-KEY-1") {
                 match line.parse::<age::x25519::Identity>() {
                     Ok(id) => {
@@ -263,4 +280,30 @@ impl Identities {
             self.looked_in.push(label.to_owned());
         }
     }
+}
+
+/// `SOPS_AGE_KEY` as sops ≥ 3.13.0 reads it (getsops/sops#2086): every line that is not empty
+/// or a `#` comment is split into whitespace-separated words, each an identity. The result has
+/// one identity per line, the form the other sources use.
+fn one_key_per_line(text: &str) -> Zeroizing<String> {
+    // A passphrase-encrypted identity file stays whole, for `load_text` to recognise.
+    let head = text.trim_start();
+    if head.starts_with("age-encryption.org") || head.starts_with("-----BEGIN AGE") {
+        return Zeroizing::new(text.to_owned());
+    }
+    // Never longer than the input plus a final newline, so the buffer never reallocates and
+    // leaves an unzeroized copy of a key behind.
+    let mut out = Zeroizing::new(String::with_capacity(text.len() + 1));
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with('#') {
+            out.push_str(line);
+            out.push('\n');
+            continue;
+        }
+        for word in line.split_whitespace() {
+            out.push_str(word);
+            out.push('\n');
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 pub mod identities;
 pub mod key_cmd;
+pub mod pq;
 pub mod recipients;
 
 pub use identities::Identities;

@@ -1,9 +1,9 @@
 //! age recipients: parsing the strings sops stores and wrapping a data key to them.
 //!
 //! Each recipient gets its own armored age file holding the raw data key (or a Shamir share),
-//! exactly one stanza per file, as sops writes them. Recipients cfsecret cannot encrypt to are
-//! refused with a reason: post-quantum `age1pq1…` keys (the Rust age crate has no such recipient
-//! yet) and plugins whose `age-plugin-…` binary is not on PATH.
+//! exactly one stanza per file, as sops writes them. Post-quantum `age1pq1…` recipients use
+//! cfsecret's own `mlkem768x25519` recipient (`keys::pq`). Recipients cfsecret cannot encrypt to
+//! are refused with a reason: plugins whose `age-plugin-…` binary is not on PATH.
 
 use std::io::Write;
 
@@ -12,7 +12,7 @@ use age::armor::{ArmoredWriter, Format};
 /// Why a recipient string cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RecipientError {
-    /// `age1pq1…` (ML-KEM hybrid, sops ≥ 3.12).
+    /// An `age1pq1…` (ML-KEM hybrid, sops ≥ 3.12) string that is not a valid such key.
     PostQuantum(String),
     /// A plugin recipient whose binary is missing.
     PluginMissing { recipient: String, plugin: String },
@@ -25,7 +25,7 @@ impl std::fmt::Display for RecipientError {
         match self {
             Self::PostQuantum(r) => write!(
                 f,
-                "the post-quantum age recipient {} is not supported by cfsecret (the Rust age library has no ML-KEM recipients yet)",
+                "`{}` is not a valid post-quantum age recipient (age1pq1…: a Bech32 MLKEM768-X25519 public key); check it was copied whole",
                 short(r)
             ),
             Self::PluginMissing { recipient, plugin } => write!(
@@ -70,13 +70,16 @@ impl std::fmt::Debug for Recipient {
 }
 
 impl Recipient {
-    /// Parses `age1…`, `ssh-ed25519 …`, `ssh-rsa …` or a plugin recipient `age1<name>1…`.
+    /// Parses `age1…`, `age1pq1…`, `ssh-ed25519 …`, `ssh-rsa …` or a plugin recipient
+    /// `age1<name>1…`.
     pub fn parse(s: &str) -> Result<Self, RecipientError> {
         let text = s.trim().to_owned();
-        if text.starts_with("age1pq1") {
-            return Err(RecipientError::PostQuantum(text));
-        }
-        let inner: Box<dyn age::Recipient + Send> = if text.starts_with("ssh-") {
+        let inner: Box<dyn age::Recipient + Send> = if text.starts_with("age1pq1") {
+            Box::new(
+                text.parse::<crate::keys::pq::Recipient>()
+                    .map_err(|_| RecipientError::PostQuantum(text.clone()))?,
+            )
+        } else if text.starts_with("ssh-") {
             Box::new(
                 text.parse::<age::ssh::Recipient>()
                     .map_err(|_| RecipientError::Invalid(text.clone()))?,
@@ -153,6 +156,22 @@ mod tests {
             .unwrap();
         assert_eq!(out, [9u8; 32]);
         assert!(!id.to_string().expose_secret().is_empty());
+    }
+
+    #[test]
+    fn wraps_to_post_quantum_recipients() {
+        let id = crate::keys::pq::Identity::generate();
+        let r = Recipient::parse(&id.to_public().to_string()).unwrap();
+        let armored = r.wrap(&[7u8; 32]).unwrap();
+        let reader = age::armor::ArmoredReader::new(armored.as_bytes());
+        let mut out = Vec::new();
+        age::Decryptor::new(reader)
+            .unwrap()
+            .decrypt(std::iter::once(&id as &dyn age::Identity))
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, [7u8; 32]);
     }
 
     #[test]

@@ -46,6 +46,9 @@ pub enum ConfigError {
     NoMatchingRule { config: PathBuf, relative: String },
     /// The matching rule only has key types cfsecret cannot use.
     NoAgeKeys { config: PathBuf, kinds: Vec<String> },
+    /// The matching creation rule names age keys and also keys cfsecret cannot encrypt to: a
+    /// file with the age keys alone would lack keys the rule asks for.
+    AlsoOtherKeys { config: PathBuf, kinds: Vec<String> },
     /// The matching creation rule lists no keys at all.
     RuleWithoutKeys { config: PathBuf },
     /// No config and no recipients given.
@@ -69,6 +72,12 @@ impl std::fmt::Display for ConfigError {
             Self::NoAgeKeys { config, kinds } => write!(
                 f,
                 "the matching creation rule in {} uses {} keys only; cfsecret encrypts to age recipients",
+                config.display(),
+                kinds.join(", ")
+            ),
+            Self::AlsoOtherKeys { config, kinds } => write!(
+                f,
+                "the matching creation rule in {} also names {} keys, which cfsecret cannot encrypt to; a file without them is not what the rule asks for",
                 config.display(),
                 kinds.join(", ")
             ),
@@ -98,6 +107,12 @@ impl ConfigError {
             }
             Self::NoAgeKeys { .. } | Self::RuleWithoutKeys { .. } => {
                 "add an `age:` recipient to the creation rule, or pass --age".into()
+            }
+            Self::AlsoOtherKeys { .. } => {
+                "create the file with sops (cfsecret then sets values in it with your age identity), or pass --age".into()
+            }
+            Self::Recipient(_) => {
+                "check the recipient in --age, SOPS_AGE_RECIPIENTS or .sops.yaml: age1… (X25519), age1pq1… (post-quantum), ssh-ed25519/ssh-rsa …, or an age plugin's age1<name>1…".into()
             }
             _ => "fix .sops.yaml (see https://getsops.io/docs/#using-sops-yaml-conf-to-select-kms-pgp-and-age-for-new-files)".into(),
         }
@@ -338,8 +353,15 @@ fn groups_of(rule: &Map, config: &Path) -> Result<(Vec<Vec<Recipient>>, usize), 
             }
         }
     }
+    kinds.sort();
+    kinds.dedup();
+    if !kinds.is_empty() && !groups.is_empty() {
+        return Err(ConfigError::AlsoOtherKeys {
+            config: config.to_owned(),
+            kinds,
+        });
+    }
     if groups.is_empty() {
-        kinds.dedup();
         return Err(if kinds.is_empty() {
             ConfigError::RuleWithoutKeys {
                 config: config.to_owned(),

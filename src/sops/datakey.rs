@@ -136,7 +136,8 @@ fn try_group(group: &KeyGroup, ids: &mut Identities) -> (Option<Zeroizing<Vec<u8
         let loaded: Vec<&dyn age::Identity> = ids.iter().collect();
         let mut result = unwrap_entry(entry, &loaded);
         if result.is_err() {
-            let from_cmd: Vec<BoxedIdentity> = ids.from_key_cmd(&entry.recipient);
+            let mut from_cmd: Vec<BoxedIdentity> = ids.from_key_cmd(&entry.recipient);
+            from_cmd.extend(ids.from_ssh_key_cmd(&entry.recipient));
             if !from_cmd.is_empty() {
                 let cmd_ids: Vec<&dyn age::Identity> = from_cmd
                     .iter()

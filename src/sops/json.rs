@@ -1,8 +1,11 @@
 //! The JSON store: a small parser that keeps byte positions, and Go-compatible string output.
 //!
 //! sops reads JSON with Go's `encoding/json` token stream: key order and duplicate keys are kept,
-//! every number is a float64 (so `42` is hashed as `42` and typed `float`), and the top level must
-//! be an object. A general JSON library would lose positions or duplicates, hence this parser.
+//! numbers are float64 up to sops 3.13.1 (so `42` is hashed as `42` and typed `float`) while 3.13.2
+//! keeps integers that fit int64 as ints (getsops/sops#2222: `9007199254740993` is hashed as
+//! written, not rounded), and the top level must be an object. [`parse`] reads numbers the first
+//! way, [`parse_ints`] the second; the file's MAC tells which sops wrote it. A general JSON
+//! library would lose positions or duplicates, hence this parser.
 
 use crate::sops::tree::{Document, Entry, Map, MapItem, Node, Scalar, Seq, SeqItem, Span};
 use crate::sops::value::Value;
@@ -18,12 +21,23 @@ pub struct JsonError {
     pub message: String,
 }
 
-/// Parses a JSON text whose top level is an object.
+/// Parses a JSON text whose top level is an object, every number a float (sops ≤ 3.13.1).
 pub fn parse(src: &str) -> Result<Document, JsonError> {
+    parse_with(src, false)
+}
+
+/// Parses as sops ≥ 3.13.2 does: an integer literal that fits int64 is an int, as Go's
+/// `json.Number.Int64` decides (`-0` included); anything else is a float.
+pub fn parse_ints(src: &str) -> Result<Document, JsonError> {
+    parse_with(src, true)
+}
+
+fn parse_with(src: &str, ints: bool) -> Result<Document, JsonError> {
     let mut p = P {
         src,
         b: src.as_bytes(),
         i: 0,
+        ints,
     };
     if src.starts_with('\u{feff}') {
         return Err(p.err(
@@ -66,6 +80,8 @@ struct P<'a> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Integers that fit int64 are ints (sops ≥ 3.13.2).
+    ints: bool,
 }
 
 impl P<'_> {
@@ -164,6 +180,14 @@ impl P<'_> {
             }
         }
         let text = &self.src[start..self.i];
+        if self.ints
+            && let Ok(i) = text.parse::<i64>()
+        {
+            return Ok(Node::Scalar(Scalar::new(
+                Value::Int(i),
+                Span::new(start, self.i),
+            )));
+        }
         let f: f64 = text.parse().map_err(|_| self.err("invalid number"))?;
         if !f.is_finite() {
             return Err(self.err("number out of range"));
@@ -362,6 +386,43 @@ mod tests {
         assert_eq!(&src[s.span.start..s.span.end], "42");
         assert_eq!(doc.root.indent, Some(1));
         assert_eq!(&src[doc.root.append_at..], "\n}\n");
+    }
+
+    #[test]
+    fn integers_that_fit_int64_are_ints_for_sops_3_13_2() {
+        // The literals of sops v3.13.2's stores/json/store_test.go (TestIntegerBoundaries,
+        // TestLargeIntegerRoundtrip), plus the first ones past int64 and past float precision.
+        let src = "{\"a\": -9223372036854775808, \"b\": 9223372036854775807, \"c\": 1234567890123456789, \"d\": 0, \"e\": 9223372036854775808, \"f\": 1.0, \"g\": 1e3, \"h\": -0}";
+        let values = |doc: Document| -> Vec<Value> {
+            doc.root
+                .entries()
+                .map(|e| match &e.value {
+                    Node::Scalar(s) => s.value.clone(),
+                    _ => panic!(),
+                })
+                .collect()
+        };
+        let ints = values(parse_ints(src).unwrap());
+        assert!(
+            ints[..4]
+                == [
+                    Value::Int(i64::MIN),
+                    Value::Int(i64::MAX),
+                    Value::Int(1234567890123456789),
+                    Value::Int(0)
+                ]
+        );
+        assert!(
+            ints[4..7]
+                == [
+                    Value::Float(9223372036854775808.0),
+                    Value::Float(1.0),
+                    Value::Float(1000.0)
+                ]
+        );
+        assert!(ints[7] == Value::Int(0), "Go's ParseInt reads -0 as 0");
+        let floats = values(parse(src).unwrap());
+        assert!(floats.iter().all(|v| matches!(v, Value::Float(_))));
     }
 
     #[test]

@@ -208,7 +208,7 @@ fn recipients_from_the_environment_and_refusals() {
         .run()
         .code(1);
     assert_eq!(out.json()["error"], "config_error");
-    // Post-quantum recipients cannot be used yet, and say so.
+    // A malformed post-quantum recipient is refused, and says so.
     let out = t
         .cfsecret([
             "set",

@@ -7,6 +7,7 @@ mod identities;
 mod keyring;
 mod keyring_errors;
 mod locking;
+mod real_api;
 mod secrets;
 mod sops_create;
 mod sops_errors;

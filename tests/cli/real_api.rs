@@ -19,7 +19,7 @@ fn failed(out: &crate::support::Outcome, code: i32, error: &str) -> serde_json::
     json
 }
 
-fn create_dns<'a>(zone: &'a str) -> Vec<&'a str> {
+fn create_dns(zone: &str) -> Vec<&str> {
     vec![
         "create",
         "--json",
@@ -143,9 +143,13 @@ fn propagation_delay_loses_nothing() {
     if !require("sops") {
         return;
     }
-    let mut config = Config::default();
-    config.strict.propagation_secs = 60;
-    let mut cf = Cf::with(config);
+    let mut cf = Cf::with(Config {
+        strict: fake_cloudflare::Strict {
+            propagation_secs: 60,
+            ..Default::default()
+        },
+        ..Config::default()
+    });
     // A token that may manage itself (API Tokens Write) and edit DNS, minted through the API.
     let user = cf.fake.user_id();
     let seed = cf.fake.mint(
@@ -291,9 +295,10 @@ fn throwaway_ca() -> (fake_cloudflare::TlsIdentity, String) {
 #[test]
 fn tls_trusts_ssl_cert_file_and_explains_an_untrusted_certificate() {
     let (identity, ca_pem) = throwaway_ca();
-    let mut config = Config::default();
-    config.tls = Some(identity);
-    let mut cf = Cf::with(config);
+    let mut cf = Cf::with(Config {
+        tls: Some(identity),
+        ..Config::default()
+    });
     assert!(cf.fake.base_url().starts_with("https://127.0.0.1:"));
     cf.t.unset("SSL_CERT_FILE");
     cf.t.unset("SSL_CERT_DIR");

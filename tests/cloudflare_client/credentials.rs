@@ -59,9 +59,10 @@ async fn malformed_credential_is_caught_before_sending() {
 #[tokio::test]
 async fn missing_permission_names_the_credential_and_the_fix() {
     // The 403/10000 world (`Strict::lax()`); the live 403/9109 is in real_api.rs.
-    let mut config = fake_cloudflare::Config::default();
-    config.strict = fake_cloudflare::Strict::lax();
-    let env = Env::with(config);
+    let env = Env::with(fake_cloudflare::Config {
+        strict: fake_cloudflare::Strict::lax(),
+        ..Default::default()
+    });
     let zone = env.fake.zone_id("example.com").unwrap();
     let weak = env
         .fake

@@ -226,6 +226,8 @@ pub struct CreateArgs {
 /// Permission presets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Preset {
+    /// A management token for cfsecret: API Tokens Write, Zone Read, Account Settings Read.
+    Manager,
     /// Zone Read + DNS Write on the given zones (cert-manager's DNS-01 solver).
     CertManagerDns01,
     /// The dashboard's "Edit zone DNS" template.

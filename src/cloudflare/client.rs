@@ -33,6 +33,8 @@ const MAX_TOKEN_PAGES: u32 = 20;
 /// Page size for permission groups: large, because the default page hides most of the ~400.
 const GROUPS_PER_PAGE: u32 = 1000;
 const MAX_GROUP_PAGES: u32 = 10;
+/// How many visible accounts a legacy-format secret is tried on before asking for --account-id.
+const MAX_VERIFY_ACCOUNTS: usize = 5;
 /// Page size and limit for zone and account lookups.
 const LOOKUP_PER_PAGE: u32 = 50;
 const MAX_LOOKUP_PAGES: u32 = 20;
@@ -49,8 +51,9 @@ pub enum Deletion {
 /// How a list endpoint says it has no more pages.
 #[derive(Clone, Copy)]
 enum Paging {
-    /// Keep going until a page comes back empty (the token lists: `result_info` is not relied
-    /// upon, as in Cloudflare's own SDK).
+    /// Keep going until a page comes back empty or short (the token lists: `result_info` is not
+    /// relied upon for totals, as in Cloudflare's own SDK; a short page counts as the last only
+    /// when `result_info.per_page` shows the server used the page size asked for).
     UntilEmpty,
     /// Follow `result_info` (`total_pages`, else `total_count`); without it, stop after a short
     /// page.
@@ -96,6 +99,26 @@ impl Client {
         };
         Ok(Self {
             transport: Transport::new(base, config)?,
+            management,
+        })
+    }
+
+    /// A client acting with `credential` that shares this one's HTTP connection pool: a run
+    /// that verifies with the token itself and manages with another credential still opens
+    /// one connection.
+    pub fn with_credential(
+        &self,
+        credential: Option<ManagementCredential>,
+    ) -> Result<Self, ApiError> {
+        let management = match credential {
+            Some(m) => {
+                let headers = auth_headers(m.credential(), m.source())?;
+                Some((m, headers))
+            }
+            None => None,
+        };
+        Ok(Self {
+            transport: self.transport.clone(),
             management,
         })
     }
@@ -174,28 +197,66 @@ impl Client {
         };
         let mut first_refusal = None;
         for owner in &owners {
-            let mut segments = owner.tokens_path();
-            segments.push("verify".to_owned());
-            let call = Call {
-                op: Op::Verify,
-                method: Method::GET,
-                url: self.url(&segments, &[]),
-                body: None,
-                auth: auth(),
-                token_id: None,
-            };
-            match self.call::<VerifyResult>(call).await {
-                Ok((result, _)) => return Ok(result),
+            match self.verify_on(owner, auth()).await {
+                Ok(result) => return Ok(result),
                 Err(e) if e.refusal() == Some(Refusal::TokenInvalid) => {
                     first_refusal.get_or_insert(e);
+                }
+                // `/user/tokens/verify` may answer an account-owned token with 403/9109 rather
+                // than 401/1000 (issue 12, item 5): that too says "not a user token".
+                Err(e)
+                    if account_id.is_none()
+                        && format == TokenFormat::Account
+                        && matches!(
+                            e.refusal(),
+                            Some(Refusal::NotAuthorized | Refusal::MissingPermission)
+                        ) =>
+                {
+                    return Err(ApiError::AccountIdNeeded { legacy: false });
                 }
                 Err(e) => return Err(e),
             }
         }
         if format == TokenFormat::Account && account_id.is_none() {
-            return Err(ApiError::AccountIdNeeded);
+            return Err(ApiError::AccountIdNeeded { legacy: false });
         }
-        Err(first_refusal.unwrap_or(ApiError::AccountIdNeeded))
+        if format == TokenFormat::Legacy && account_id.is_none() {
+            // A pre-2026 secret does not say who owns it, and the user endpoint answers 401 for
+            // account-owned ones. With a management credential, try the accounts it can see;
+            // without one, ask for --account-id rather than calling the token dead.
+            if self.management.is_none() {
+                return Err(ApiError::AccountIdNeeded { legacy: true });
+            }
+            let accounts = match self.accounts(None).await {
+                Ok(a) if !a.is_empty() => a,
+                _ => return Err(ApiError::AccountIdNeeded { legacy: true }),
+            };
+            for account in accounts.iter().take(MAX_VERIFY_ACCOUNTS) {
+                match self.verify_on(&Owner::account(&account.id), auth()).await {
+                    Ok(result) => return Ok(result),
+                    Err(e) if e.refusal() == Some(Refusal::TokenInvalid) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if accounts.len() > MAX_VERIFY_ACCOUNTS {
+                return Err(ApiError::AccountIdNeeded { legacy: true });
+            }
+        }
+        Err(first_refusal.unwrap_or(ApiError::AccountIdNeeded { legacy: false }))
+    }
+
+    async fn verify_on(&self, owner: &Owner, auth: Auth<'_>) -> Result<VerifyResult, ApiError> {
+        let mut segments = owner.tokens_path();
+        segments.push("verify".to_owned());
+        let call = Call {
+            op: Op::Verify,
+            method: Method::GET,
+            url: self.url(&segments, &[]),
+            body: None,
+            auth,
+            token_id: None,
+        };
+        Ok(self.call::<VerifyResult>(call).await?.0)
     }
 
     /// Mints a token. Returns its metadata and its secret, which Cloudflare shows only this once.
@@ -304,7 +365,8 @@ impl Client {
             log::debug!("cloudflare: token {id} was already gone");
             return Ok(Deletion::AlreadyGone);
         }
-        self.transport.parse::<Deleted>(&call, &reply)?;
+        // `result` is nullable on DELETE (`iam_api-response-single-id`): a 2xx is the answer.
+        self.transport.parse_nullable::<Deleted>(&call, &reply)?;
         Ok(Deletion::Deleted)
     }
 
@@ -348,6 +410,44 @@ impl Client {
             Paging::ResultInfo,
         )
         .await
+    }
+
+    /// The user's id, for a grant on `com.cloudflare.api.user.<id>`: `GET /user` (the Global
+    /// API Key, or a token with User Details Read), else read from the management token's own
+    /// policies (a token holding API Tokens Write names the user in them).
+    pub async fn user_id(&self) -> Result<String, ApiError> {
+        #[derive(serde::Deserialize)]
+        struct User {
+            id: String,
+        }
+        let op = Op::User;
+        let call = Call {
+            op,
+            method: Method::GET,
+            url: self.url(&["user".to_owned()], &[]),
+            body: None,
+            auth: self.auth(op)?,
+            token_id: None,
+        };
+        let refused = match self.call::<User>(call).await {
+            Ok((user, _)) => return Ok(user.id.to_ascii_lowercase()),
+            Err(e) if e.refusal().is_some() => e,
+            Err(e) => return Err(e),
+        };
+        let Some((m, _)) = &self.management else {
+            return Err(refused);
+        };
+        if !matches!(m.credential(), Credential::Bearer(_)) {
+            return Err(refused);
+        }
+        let me = self.verify(m.secret(), None).await?;
+        let own = self.get_token(&Owner::User, &me.id).await?;
+        own.policies
+            .iter()
+            .flat_map(|p| p.resources.keys())
+            .find_map(|k| k.strip_prefix("com.cloudflare.api.user."))
+            .map(str::to_ascii_lowercase)
+            .ok_or(refused)
     }
 
     /// Zones with exactly this name (normally one; several if several accounts hold the name).
@@ -401,11 +501,20 @@ impl Client {
                 auth: self.auth(op)?,
                 token_id: None,
             };
-            let (items, info): (Vec<T>, _) = self.call(call).await?;
+            // `result` is nullable on list pages (`iam_api-response-collection`): null is empty.
+            let reply = self.transport.execute(&call).await?;
+            let (items, info) = self.transport.parse_nullable::<Vec<T>>(&call, &reply)?;
+            let items = items.unwrap_or_default();
             let got = items.len() as u64;
             all.extend(items);
             let more = match (paging, info) {
                 (_, _) if got == 0 => false,
+                // A short page from a server that honoured our page size is the last one: no
+                // extra call for the empty page after it (issue 12, item 9). Without that
+                // echo, keep going until a page comes back empty.
+                (Paging::UntilEmpty, Some(info)) if info.per_page == Some(u64::from(per_page)) => {
+                    got >= u64::from(per_page)
+                }
                 (Paging::UntilEmpty, _) => true,
                 (Paging::ResultInfo, Some(info)) => match (info.total_pages, info.total_count) {
                     (Some(pages), _) => u64::from(page) < pages,

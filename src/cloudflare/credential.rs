@@ -21,6 +21,8 @@ pub const TOKEN_ENV: &str = "CLOUDFLARE_API_TOKEN";
 pub const EMAIL_ENV: &str = "CLOUDFLARE_EMAIL";
 /// Environment variable holding the Global API Key.
 pub const KEY_ENV: &str = "CLOUDFLARE_API_KEY";
+/// The other spelling of [`KEY_ENV`] some guides use.
+pub const GLOBAL_KEY_ENV: &str = "CLOUDFLARE_GLOBAL_KEY";
 
 /// Where a credential came from, for messages. Holds no secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -286,7 +288,11 @@ impl Credential {
         let email = lookup(EMAIL_ENV)
             .and_then(|v| v.into_string().ok())
             .filter(|s| !s.trim().is_empty());
-        let key = read(KEY_ENV, &CredentialSource::GlobalKeyEnv)?;
+        // The seed guides also spell the key CLOUDFLARE_GLOBAL_KEY; CLOUDFLARE_API_KEY wins.
+        let key = match read(KEY_ENV, &CredentialSource::GlobalKeyEnv)? {
+            Some(k) => Some(k),
+            None => read(GLOBAL_KEY_ENV, &CredentialSource::GlobalKeyEnv)?,
+        };
         match (email, key) {
             (None, None) => Ok(None),
             (Some(email), Some(key)) => {

@@ -190,13 +190,29 @@ pub(crate) enum SuccessProblem {
     Malformed(String),
 }
 
-/// A 2xx response, parsed. `describe_serde_errors` is false for secret-bearing operations: serde's
-/// messages can quote the offending value ("invalid type: string \"cfut_…\""), so only the
-/// position is kept then.
+/// [`parse_success_nullable`] where a result is required (the tests' shorthand).
+#[cfg(test)]
 pub(crate) fn parse_success<T: DeserializeOwned>(
     body: &[u8],
     describe_serde_errors: bool,
 ) -> Result<(T, Option<ResultInfo>), SuccessProblem> {
+    match parse_success_nullable::<T>(body, describe_serde_errors)? {
+        (Some(r), info) => Ok((r, info)),
+        (None, _) => Err(SuccessProblem::Malformed(
+            "the response has no `result`".to_owned(),
+        )),
+    }
+}
+
+/// A 2xx response, parsed. A `null` or missing `result` is `None`: it is nullable on list pages
+/// (`iam_api-response-collection`) and DELETE (`iam_api-response-single-id`), and cloudflare-go
+/// decodes both with `json:"result,nullable"`; callers that need one say so. `describe_serde_errors`
+/// is false for secret-bearing operations: serde's messages can quote the offending value
+/// ("invalid type: string \"cfut_…\""), so only the position is kept then.
+pub(crate) fn parse_success_nullable<T: DeserializeOwned>(
+    body: &[u8],
+    describe_serde_errors: bool,
+) -> Result<(Option<T>, Option<ResultInfo>), SuccessProblem> {
     let env: Envelope<T> = serde_json::from_slice(body).map_err(|e| {
         SuccessProblem::Malformed(describe_json_error(body, &e, describe_serde_errors))
     })?;
@@ -209,12 +225,7 @@ pub(crate) fn parse_success<T: DeserializeOwned>(
             ));
         }
     }
-    match env.result {
-        Some(r) => Ok((r, env.result_info)),
-        None => Err(SuccessProblem::Malformed(
-            "the response has no `result`".to_owned(),
-        )),
-    }
+    Ok((env.result, env.result_info))
 }
 
 fn describe_json_error(body: &[u8], e: &serde_json::Error, detailed: bool) -> String {

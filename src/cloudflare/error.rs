@@ -93,8 +93,9 @@ pub enum ApiError {
         what: String,
     },
     /// A `cfat_` (account-owned) token was verified without `--account-id`, and the user endpoint
-    /// does not know it.
-    AccountIdNeeded,
+    /// does not know it; or (`legacy`) a pre-2026 40-character secret the user endpoint does not
+    /// know, which is either invalid or account-owned.
+    AccountIdNeeded { legacy: bool },
 }
 
 /// What a refusal means, from (HTTP status, Cloudflare codes, message).
@@ -115,6 +116,10 @@ pub enum Refusal {
     NotFound,
     /// The owner has as many tokens as Cloudflare allows.
     QuotaExceeded,
+    /// 400/1001 "Failed common permission check against resources. (Permission group: …)": an
+    /// account token may only grant a zone-scoped group on a single zone that it holds itself
+    /// (terraform-provider-cloudflare #7241).
+    CommonPermissionCheck,
     /// 1001 and other 400s: the request itself was rejected.
     BadRequest,
     /// Anything else.
@@ -122,8 +127,8 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    /// Classifies a refusal. Order matters: 10000 and 1000 are the most specific signals.
-    pub fn classify(status: u16, errors: &[ApiMessage], has_token_id: bool) -> Self {
+    /// Classifies a refusal of `op`. Order matters: 10000 and 1000 are the most specific signals.
+    pub fn classify(op: Op, status: u16, errors: &[ApiMessage], has_token_id: bool) -> Self {
         let codes: Vec<i64> = errors.iter().flat_map(ApiMessage::codes).collect();
         let has = |c: i64| codes.contains(&c);
         let text = errors
@@ -133,12 +138,27 @@ impl Refusal {
             .join(" ");
         if has(10000) && matches!(status, 401 | 403) {
             Self::MissingPermission
+        } else if status == 404 && has_token_id {
+            // An unknown token id may answer 404 with code 1000 (issue 12, item 7): the id is
+            // unknown, the credential is fine.
+            Self::UnknownToken
+        } else if text.contains("failed common permission check") {
+            Self::CommonPermissionCheck
         } else if has(1000) {
             Self::TokenInvalid
         } else if has(6003) || has(6111) || has(9106) {
             Self::MalformedToken
         } else if text.contains("quota") || text.contains("maximum number of") {
             Self::QuotaExceeded
+        } else if has(9109)
+            && text.contains("unauthorized to access requested resource")
+            && op.is_token_management()
+            && !matches!(op, Op::CreateToken | Op::UpdateToken)
+        {
+            // What the token routes answer for a missing API Tokens Read/Write (live snapshot
+            // in issue 12, item 3). On create and update the same words may also mean "asks for
+            // more than the credential holds", so those stay NotAuthorized with a hint for both.
+            Self::MissingPermission
         } else if has(9109) {
             Self::NotAuthorized
         } else if status == 404 || has(7003) || has(7000) {
@@ -166,6 +186,7 @@ impl Refusal {
             Self::UnknownToken => "unknown_token",
             Self::NotFound => "not_found",
             Self::QuotaExceeded => "quota_exceeded",
+            Self::CommonPermissionCheck => "common_permission_check",
             Self::BadRequest => "bad_request",
             Self::Other => "api_refused",
         }
@@ -193,8 +214,9 @@ impl ApiError {
                 status,
                 errors,
                 token_id,
+                op,
                 ..
-            } => Some(Refusal::classify(*status, errors, token_id.is_some())),
+            } => Some(Refusal::classify(*op, *status, errors, token_id.is_some())),
             _ => None,
         }
     }
@@ -219,7 +241,7 @@ impl ApiError {
             | Self::Transport { op, .. }
             | Self::ServerError { op, .. }
             | Self::Malformed { op, .. } => Some(*op),
-            Self::AccountIdNeeded => Some(Op::Verify),
+            Self::AccountIdNeeded { .. } => Some(Op::Verify),
             _ => None,
         }
     }
@@ -393,8 +415,12 @@ impl fmt::Display for ApiError {
                 "could not understand Cloudflare's answer (HTTP {status}) to {}: {problem}",
                 what(*op, token_id)
             ),
-            Self::AccountIdNeeded => f.write_str(
+            Self::AccountIdNeeded { legacy: false } => f.write_str(
                 "the token is account-owned (cfat_…) and the user endpoint does not know it",
+            ),
+            Self::AccountIdNeeded { legacy: true } => f.write_str(
+                "the user endpoint does not know this token, and its pre-2026 format does not \
+                 say whether it is account-owned",
             ),
         }
     }
@@ -419,7 +445,7 @@ impl Diagnose for ApiError {
             Self::Transport { .. } => "network",
             Self::ServerError { .. } => "server_error",
             Self::Malformed { .. } => "malformed_response",
-            Self::AccountIdNeeded => "account_id_needed",
+            Self::AccountIdNeeded { .. } => "account_id_needed",
         }
     }
 
@@ -428,7 +454,7 @@ impl Diagnose for ApiError {
             Self::InvalidBaseUrl { .. }
             | Self::InsecureBaseUrl { .. }
             | Self::IncompleteGlobalKey { .. }
-            | Self::AccountIdNeeded => Exit::Usage,
+            | Self::AccountIdNeeded { .. } => Exit::Usage,
             Self::BadCredentialShape {
                 source: CredentialSource::VerifiedToken,
                 ..

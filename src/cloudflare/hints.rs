@@ -43,7 +43,7 @@ pub(super) fn hint(e: &ApiError) -> Option<String> {
             token_id,
             ..
         } => refusal_hint(
-            Refusal::classify(*status, errors, token_id.is_some()),
+            Refusal::classify(*op, *status, errors, token_id.is_some()),
             *op,
             *status,
             errors,
@@ -78,6 +78,14 @@ pub(super) fn hint(e: &ApiError) -> Option<String> {
             unknown_outcome_hint(*op)
         }
         ApiError::Timeout { .. } => "Cloudflare or the network is slow; try again later".to_owned(),
+        ApiError::Transport { detail, .. }
+            if detail.to_ascii_lowercase().contains("certificate") =>
+        {
+            "the server's TLS certificate is not trusted. cfsecret trusts the system's CA \
+             certificates; behind a TLS-inspecting proxy or with a private CA, set SSL_CERT_FILE \
+             (or SSL_CERT_DIR) to a PEM bundle that includes that CA. Nothing was changed"
+                .to_owned()
+        }
         ApiError::Transport { .. } => "check network access to the API (DNS, firewall, \
             HTTPS_PROXY) and CLOUDFLARE_API_BASE_URL; nothing was changed"
             .to_owned(),
@@ -98,8 +106,13 @@ pub(super) fn hint(e: &ApiError) -> Option<String> {
                 please report this"
                 .to_owned(),
         },
-        ApiError::AccountIdNeeded => "pass --account-id ID with the id of the account that owns \
-            the token (it is in the dashboard URL of the account)"
+        ApiError::AccountIdNeeded { legacy: false } => "pass --account-id ID with the id of the \
+            account that owns the token (it is in the dashboard URL of the account)"
+            .to_owned(),
+        ApiError::AccountIdNeeded { legacy: true } => "if it is an account-owned token, pass \
+            --account-id ID (the id is in the dashboard URL of the account), or give a management \
+            credential that can list accounts so cfsecret can find it; if it is a user token, it \
+            was rolled or deleted: mint a new one with `cfsecret create --force`"
             .to_owned(),
     })
 }
@@ -122,6 +135,15 @@ fn shape_hint(source: &CredentialSource, problem: ShapeProblem) -> String {
              again"
         ),
     }
+}
+
+/// `NAME` from Cloudflare's `… (Permission group: "NAME")`.
+fn permission_group_named(errors: &[ApiMessage]) -> Option<String> {
+    errors.iter().find_map(|e| {
+        let text = e.to_string();
+        let rest = text.split("Permission group: \"").nth(1)?;
+        Some(rest.split('"').next()?.to_owned())
+    })
 }
 
 fn mentions(errors: &[ApiMessage], needle: &str) -> bool {
@@ -155,13 +177,14 @@ fn refusal_hint(
             ),
             Op::PermissionGroups | Op::ListTokens | Op::GetToken => format!(
                 "{credential} lacks \"API Tokens Read\" (\"Account API Tokens Read\" for \
-                 account-owned tokens){fallback}; {GIVE_CREDENTIAL}"
+                 account-owned tokens){fallback}. Mint a management token with `cfsecret create \
+                 --preset manager` and {GIVE_CREDENTIAL}"
             ),
             _ => format!(
                 "{credential} is valid but lacks \"API Tokens Write\" (for account-owned \
                  tokens: \"Account API Tokens Write\" on the account --account-id names){fallback}. \
-                 Create a management token from the dashboard template \"Create additional \
-                 tokens\" and {GIVE_CREDENTIAL}"
+                 Mint one with `cfsecret create --preset manager` (or the dashboard template \
+                 \"Create additional tokens\") and {GIVE_CREDENTIAL}"
             ),
         },
         Refusal::NotAuthorized => {
@@ -171,8 +194,9 @@ fn refusal_hint(
             } else if mentions(errors, "invalid access token") {
                 "the credential is not valid (rolled, deleted or mistyped): replace it"
             } else if mentions(errors, "unauthorized to access requested resource") {
-                "the request asks for zones, accounts or permissions the credential does not \
-                 have; a token cannot grant more than its creator holds"
+                "the credential lacks \"API Tokens Write\" (\"Account API Tokens Write\" for \
+                 account-owned tokens), or the token asks for zones, accounts or permissions the \
+                 credential does not have (a token cannot grant more than its creator holds)"
             } else {
                 "the credential is not allowed for this account or zone, or not from this IP \
                  address; check its resources and IP filter in the dashboard"
@@ -198,6 +222,16 @@ fn refusal_hint(
         Refusal::NotFound => "the endpoint does not exist: check CLOUDFLARE_API_BASE_URL (it \
             normally ends in /client/v4) and --account-id"
             .to_owned(),
+        Refusal::CommonPermissionCheck => {
+            let group = permission_group_named(errors)
+                .map_or_else(|| "the zone permission".to_owned(), |g| format!("\"{g}\""));
+            format!(
+                "{credential} is an account-owned token that does not itself hold {group} on \
+                 that zone, and Cloudflare's common permission check requires it for a \
+                 single-zone grant: add {group} on the zone to the management token, or manage \
+                 the token with a user token or the Global API Key"
+            )
+        }
         Refusal::QuotaExceeded => "Cloudflare allows 50 tokens per user and 500 per account. \
             Delete unused tokens in the dashboard, or roll this token in place with `cfsecret \
             roll` instead of minting a new one"
@@ -432,5 +466,40 @@ mod tests {
             credential: CredentialSource::TokenEnv,
         };
         assert!(e.to_string().contains("an HTML page"));
+    }
+
+    #[test]
+    fn real_api_refusals_are_classified_by_operation() {
+        let denied = || vec![msg(9109, "Unauthorized to access requested resource")];
+        // Issue 12, item 3: on the token routes 9109 is a missing permission...
+        for op in [Op::GetToken, Op::RollToken, Op::ListTokens, Op::DeleteToken] {
+            let e = refused(op, 403, denied(), Some("t1"));
+            assert_eq!(e.code(), "missing_permission", "{op:?}");
+            assert!(e.hint().unwrap().contains("--auth-file"));
+        }
+        // ...while on create it may also mean "asks for more than it holds".
+        let e = refused(Op::CreateToken, 403, denied(), None);
+        assert_eq!(e.code(), "not_authorized");
+        assert!(e.hint().unwrap().contains("API Tokens Write"));
+        // Item 7: 404 with code 1000 on a token id is an unknown token.
+        let e = refused(
+            Op::GetToken,
+            404,
+            vec![msg(1000, "Invalid token")],
+            Some("t1"),
+        );
+        assert_eq!(e.code(), "unknown_token");
+        // Item 2: the common permission check names the group.
+        let e = refused(
+            Op::CreateToken,
+            400,
+            vec![msg(
+                1001,
+                "Failed common permission check against resources. (Permission group: \"DNS Write\")",
+            )],
+            None,
+        );
+        assert_eq!(e.code(), "common_permission_check");
+        assert!(e.hint().unwrap().contains("\"DNS Write\""));
     }
 }

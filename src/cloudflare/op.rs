@@ -30,6 +30,8 @@ pub enum Op {
     Zones,
     /// `GET /accounts`.
     Accounts,
+    /// `GET /user` (the user's id, for a user-scoped grant).
+    User,
 }
 
 impl Op {
@@ -44,6 +46,14 @@ impl Op {
         !matches!(
             self,
             Self::CreateToken | Self::UpdateToken | Self::RollToken
+        )
+    }
+
+    /// The calls on `…/tokens…` that need API Tokens Read or Write (all but verify).
+    pub fn is_token_management(self) -> bool {
+        !matches!(
+            self,
+            Self::Verify | Self::Zones | Self::Accounts | Self::User
         )
     }
 
@@ -66,6 +76,7 @@ impl Op {
             Self::PermissionGroups => "list permission groups",
             Self::Zones => "look up zones",
             Self::Accounts => "list accounts",
+            Self::User => "read the user's details",
         }
     }
 }

@@ -14,7 +14,8 @@ pub enum Owner {
 impl Owner {
     /// An account owner; the id is trimmed.
     pub fn account(id: impl AsRef<str>) -> Self {
-        Self::Account(id.as_ref().trim().to_owned())
+        // Account ids are hex; Cloudflare's are lower case, so `--account-id` is too.
+        Self::Account(id.as_ref().trim().to_ascii_lowercase())
     }
 
     /// The path segments of the owner's token collection.

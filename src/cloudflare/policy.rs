@@ -229,6 +229,29 @@ pub fn build_policies(
     Ok(policies)
 }
 
+/// Rewrites flat single-zone keys into the nested form account-owned tokens use:
+/// `{"com.cloudflare.api.account.<A>": {"com.cloudflare.api.account.zone.<Z>": "*"}}`.
+///
+/// `POST /accounts/{id}/tokens` runs a "common permission check" on a flat
+/// `com.cloudflare.api.account.zone.<Z>` key, refusing a zone group the creating account token
+/// does not hold itself (400/1001, terraform-provider-cloudflare #7241), while the nested form
+/// under the owning account passes and grants the same (the account-token examples in
+/// terraform-provider-cloudflare `internal/services/account_token/testdata`).
+pub fn nest_zones_under_account(policies: &mut [Policy], account_id: &str) {
+    const ZONE: &str = "com.cloudflare.api.account.zone.";
+    for p in policies {
+        let all_zones = !p.resources.is_empty()
+            && p.resources
+                .iter()
+                .all(|(k, v)| k.starts_with(ZONE) && matches!(v, ResourceValue::Scope(_)));
+        if all_zones {
+            let zones = std::mem::take(&mut p.resources);
+            p.resources
+                .insert(account_resource(account_id), ResourceValue::Nested(zones));
+        }
+    }
+}
+
 /// Normalises an `--allow-ip`/`--deny-ip` value to CIDR: a bare address becomes `/32` or `/128`;
 /// a network must have its host bits clear (a typo there is a token usable from the wrong place).
 pub fn normalize_cidr(input: &str) -> Result<String, PolicyError> {
@@ -318,7 +341,10 @@ fn key(p: &Policy) -> PolicyKey {
             .iter()
             .map(|g| g.id.to_ascii_lowercase())
             .collect(),
-        resources: serde_json::to_string(&p.resources).unwrap_or_default(),
+        // Ids are hex and Cloudflare compares them case-insensitively (issue 12, item 7).
+        resources: serde_json::to_string(&p.resources)
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
     }
 }
 

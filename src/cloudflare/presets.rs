@@ -29,6 +29,17 @@ pub struct Preset {
 /// Every preset.
 pub const PRESETS: &[Preset] = &[
     Preset {
+        name: "manager",
+        summary: "a management credential for cfsecret: API Tokens Write on your user, plus \
+                  Zone Read on all zones and Account Settings Read on all accounts so zone and \
+                  account names resolve (with --account-id: Account API Tokens Write instead)",
+        permissions: &[
+            ("API Tokens Write", Scope::User),
+            ("Zone Read", Scope::Zone),
+            ("Account Settings Read", Scope::Account),
+        ],
+    },
+    Preset {
         name: "cert-manager-dns01",
         summary: "Zone Read + DNS Write on the given zones, for ACME DNS-01 challenges \
                   (cert-manager, certbot, lego, Traefik, Caddy)",
@@ -53,6 +64,18 @@ pub const PRESETS: &[Preset] = &[
         ],
     },
 ];
+
+/// The `manager` preset for account-owned tokens (`--account-id`): they cannot hold user
+/// permissions, and manage their account's tokens with Account API Tokens Write.
+pub const ACCOUNT_MANAGER: Preset = Preset {
+    name: "manager",
+    summary: "Account API Tokens Write, Zone Read and Account Settings Read on the account",
+    permissions: &[
+        ("Account API Tokens Write", Scope::Account),
+        ("Zone Read", Scope::Zone),
+        ("Account Settings Read", Scope::Account),
+    ],
+};
 
 impl Preset {
     /// Finds a preset by name (case-insensitive).

@@ -394,7 +394,12 @@ impl NewToken {
         if let Some(c) = self.condition.as_ref().filter(|c| !c.is_empty()) {
             body.insert("condition".into(), json!(c));
         }
-        if let (true, Some(status)) = (update, &self.status) {
+        // Only the statuses an owner can set are sent back: `revoked (exposed)`, `expired`, an
+        // empty or unknown status read from the token would be refused by the update API
+        // (issue 12, item 7), so the field is left out and the status stays as it is.
+        if let (true, Some(status @ (TokenStatus::Active | TokenStatus::Disabled))) =
+            (update, &self.status)
+        {
             body.insert("status".into(), json!(status));
         }
         Value::Object(body)

@@ -135,7 +135,10 @@ enum Attempt {
     Broken(String),
 }
 
-/// The HTTP machinery shared by all calls of a client.
+/// The HTTP machinery shared by all calls of a client. Cloning shares the connection pool
+/// (`reqwest::Client` is a handle), so one run keeps one TLS connection however many
+/// credentials it acts with.
+#[derive(Clone)]
 pub(crate) struct Transport {
     http: reqwest::Client,
     pub(crate) base: BaseUrl,
@@ -332,11 +335,28 @@ impl Transport {
         call: &Call<'_>,
         reply: &Reply,
     ) -> Result<(T, Option<ResultInfo>), ApiError> {
+        match self.parse_nullable::<T>(call, reply)? {
+            (Some(r), info) => Ok((r, info)),
+            (None, _) => Err(ApiError::Malformed {
+                op: call.op,
+                token_id: call.token_id.map(str::to_owned),
+                status: reply.status,
+                what: "the response has no `result`".to_owned(),
+            }),
+        }
+    }
+
+    /// [`Transport::parse`] where `result` may be `null` (list pages, DELETE).
+    pub(crate) fn parse_nullable<T: DeserializeOwned>(
+        &self,
+        call: &Call<'_>,
+        reply: &Reply,
+    ) -> Result<(Option<T>, Option<ResultInfo>), ApiError> {
         if !(200..300).contains(&reply.status) {
             return Err(refused(call, reply));
         }
-        envelope::parse_success::<T>(reply.body.as_slice(), !call.op.returns_secret()).map_err(
-            |problem| match problem {
+        envelope::parse_success_nullable::<T>(reply.body.as_slice(), !call.op.returns_secret())
+            .map_err(|problem| match problem {
                 SuccessProblem::NotSuccessful(errors) => ApiError::Refused {
                     op: call.op,
                     token_id: call.token_id.map(str::to_owned),
@@ -351,8 +371,7 @@ impl Transport {
                     status: reply.status,
                     what,
                 },
-            },
-        )
+            })
     }
 }
 

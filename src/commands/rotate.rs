@@ -30,8 +30,12 @@ fn due(
         return Some("rotation requested".into());
     }
     if let Some(max) = max_age {
-        // The secret last changed when the token was created or last rolled.
-        let changed = token.modified_on.or(token.issued_on);
+        // The secret's age is the token's: `issued_on` is when it was created (api-schemas
+        // `iam_issued_on`). Not `modified_on`, which every edit moves (a rename, the --keep-old
+        // expiry, a dashboard change) and which would keep an old secret forever. A secret
+        // rolled in place (`cfsecret roll`) is younger than its `issued_on`, so it is rotated
+        // early rather than late.
+        let changed = token.issued_on;
         let age = changed.map_or(Duration::MAX, |c| {
             Duration::from_secs(now.as_second().saturating_sub(c.as_second()).max(0) as u64)
         });
@@ -85,14 +89,30 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let (current, v) = run.stored_token()?;
     let manager = run.manager(Some(&current))?;
     let owner = run.session.owner.clone();
-    let old = run.session.block_on(manager.get_token(&owner, &v.id))?;
+    // One list serves both the old token (a list carries full token objects, policies included)
+    // and the sweep for abandoned successors below: a rotation makes 7 calls, not 8 (issue 12,
+    // item 9). A token the list somehow lacks is read on its own.
+    // If the list fails, the old token is read on its own and the sweep is skipped, as before.
+    let listed = run
+        .session
+        .block_on(manager.list_tokens(&owner))
+        .unwrap_or_else(|e| {
+            log::warn!(
+                "could not list tokens (the sweep for abandoned successors is skipped): {e}"
+            );
+            Vec::new()
+        });
+    let old = match listed.iter().find(|t| t.id == v.id) {
+        Some(t) => t.clone(),
+        None => run.session.block_on(manager.get_token(&owner, &v.id))?,
+    };
     let now = Timestamp::now();
     let Some(reason) = (if v.status.is_active() {
         due(&old, max_age, min_remaining, now)
     } else {
         Some(format!("it is {}", v.status.as_str()))
     }) else {
-        let age = old.modified_on.or(old.issued_on).map(|c| {
+        let age = old.issued_on.map(|c| {
             format_duration(Duration::from_secs(
                 (now.as_second() - c.as_second()).max(0) as u64,
             ))
@@ -116,7 +136,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             .field("expires_on", v.expires_on.map(api_time))
             .field("store", store.describe()));
     };
-    sweep_abandoned(&run, &manager, &old, now, &mut notes);
+    sweep_abandoned(&run, &manager, &old, &listed, now, &mut notes);
     // A token whose rename was interrupted still carries its pending mark: rotate under the
     // name it was meant to have.
     let name = naming::strip_pending(&old.name).to_owned();
@@ -166,13 +186,11 @@ fn sweep_abandoned(
     run: &Run<'_>,
     manager: &crate::cloudflare::Client,
     old: &Token,
+    tokens: &[Token],
     now: Timestamp,
     notes: &mut crate::lifecycle::Notes,
 ) {
     let owner = run.session.owner.clone();
-    let Ok(tokens) = run.session.block_on(manager.list_tokens(&owner)) else {
-        return;
-    };
     // Only this store's own pending names (its tag): a token of the same name another store
     // holds, even one still carrying its pending name, is never touched.
     let tag = run.binding.tag();

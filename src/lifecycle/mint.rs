@@ -18,9 +18,7 @@ use super::journal::Pending;
 use super::naming;
 use super::reconcile;
 use super::{Notes, Run};
-use crate::cloudflare::{
-    ApiError, Client, CredentialSource, Deletion, NewToken, Token, VerifyResult,
-};
+use crate::cloudflare::{ApiError, Client, Deletion, NewToken, Token, VerifyResult};
 use crate::error::Error;
 use crate::store::Snapshot;
 
@@ -122,17 +120,10 @@ pub fn mint_and_store(
             ));
         }
     };
-    // From here on the new token is the stored one; when the stored token is also the
-    // credential, act as the new one.
-    let as_new;
-    let manager = if run.explicit.is_none() {
-        as_new = run
-            .session
-            .client_as(&secret, CredentialSource::StoredToken)?;
-        &as_new
-    } else {
-        manager
-    };
+    // Finish with the credential that minted the token, even when that is the old stored
+    // token: it still holds its permissions, while a new token's may take up to a minute to
+    // propagate (issue 12, item 6). The next run acts as the new token and finishes whatever
+    // is left (the journal says what).
     let revoke_after = match (keep_old, &old_id) {
         (Some(grace), Some(old)) => Some(expire_old_later(run, manager, old, grace)),
         _ => None,

@@ -61,8 +61,9 @@ fn backend_from_env() -> Result<Option<KeyringBackend>, Error> {
 /// One command's connection to Cloudflare.
 pub struct Session {
     runtime: tokio::runtime::Runtime,
-    base: BaseUrl,
-    config: ClientConfig,
+    /// The one HTTP client of the run (no credential); every [`Session::client`] shares its
+    /// connection pool.
+    http: Client,
     /// User-owned, or the `--account-id` account's tokens.
     pub owner: Owner,
     /// `--account-id`, also used to verify account-owned tokens.
@@ -85,12 +86,12 @@ impl Session {
                     e,
                 )
             })?;
+        let http = Client::new(base, None, config)?;
         Ok(Self {
             runtime,
-            base,
-            config,
+            http,
             owner: account_id.map_or(Owner::User, Owner::account),
-            account_id: account_id.map(str::to_owned),
+            account_id: account_id.map(|a| a.trim().to_ascii_lowercase()),
         })
     }
 
@@ -101,11 +102,7 @@ impl Session {
 
     /// A client acting with `credential` (or none: verify only).
     pub fn client(&self, credential: Option<ManagementCredential>) -> Result<Client, Error> {
-        Ok(Client::new(
-            self.base.clone(),
-            credential,
-            self.config.clone(),
-        )?)
+        Ok(self.http.with_credential(credential)?)
     }
 
     /// A client acting as `token` (the stored token, which may hold API Tokens Write).

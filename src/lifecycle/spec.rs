@@ -65,10 +65,21 @@ impl Diagnose for LookupError {
 
     fn hint(&self) -> Option<String> {
         Some(match self {
-            Self::UnknownZone(_) => {
-                "check the spelling, pass the zone id instead, or give the management credential Zone Read on it".into()
-            }
-            Self::UnknownAccount(_) => "check the spelling, or pass the account id".into(),
+            // Names resolve only with a read permission the management credential may lack
+            // (a token with only API Tokens Write sees no zone and no account): say which.
+            Self::UnknownZone(_) => "pass the zone id instead (--zone ZONE_ID; it is on the \
+                zone's Overview page), or give the management credential \"Zone Read\" on the \
+                zone (`cfsecret create --preset manager` mints one that has it); or check the \
+                spelling"
+                .into(),
+            Self::UnknownAccount(_) => "pass the account id instead (--account ACCOUNT_ID; it is \
+                in the dashboard URL), or give the management credential \"Account Settings \
+                Read\" on the account (`cfsecret create --preset manager`); or check the spelling"
+                .into(),
+            Self::AccountNeeded(names) if names.is_empty() => "pass --account ACCOUNT_ID (or \
+                --account-id), or give the management credential \"Account Settings Read\" so \
+                it can see the account"
+                .into(),
             Self::AccountNeeded(_) => "pass --account NAME_OR_ID (or --account-id)".into(),
         })
     }
@@ -125,9 +136,14 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
     let condition = policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
     let groups = session
         .block_on(client.permission_groups(&session.owner, &PermissionGroupFilter::default()))?;
+    let manager = args.preset == Some(PresetArg::Manager);
     let perms: Vec<ResolvedPermission> = match args.preset {
+        Some(PresetArg::Manager) if session.account_id.is_some() => {
+            crate::cloudflare::presets::ACCOUNT_MANAGER.resolve(&groups)?
+        }
         Some(p) => {
             let name = match p {
+                PresetArg::Manager => "manager",
                 PresetArg::CertManagerDns01 => "cert-manager-dns01",
                 PresetArg::EditZoneDns => "edit-zone-dns",
                 PresetArg::SaasPlatform => "saas-platform",
@@ -155,6 +171,11 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
             .ok_or_else(|| LookupError::UnknownZone(z.clone()))?;
         zone_ids.push(zone.id);
     }
+    // The manager preset reads every zone and account unless narrowed with --zone/--account,
+    // so that names resolve for whatever it will manage.
+    if manager && zone_ids.is_empty() {
+        zone_ids.push("*".to_owned());
+    }
     let needs_account = perms.iter().any(|p| p.scope == Some(Scope::Account));
     let mut account_ids = Vec::new();
     for a in &args.account {
@@ -168,6 +189,9 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
             .find(|f| f.name.eq_ignore_ascii_case(a))
             .ok_or_else(|| LookupError::UnknownAccount(a.clone()))?;
         account_ids.push(acct.id);
+    }
+    if manager && args.account.is_empty() && session.account_id.is_none() {
+        account_ids.push("*".to_owned());
     }
     if needs_account && account_ids.is_empty() {
         match &session.account_id {
@@ -192,7 +216,16 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
             }
         }
     }
-    let policies = policy::build_policies(&perms, &zone_ids, &account_ids, None)?;
+    let needs_user = perms.iter().any(|p| p.scope == Some(Scope::User));
+    let user_id = if needs_user {
+        Some(session.block_on(client.user_id())?)
+    } else {
+        None
+    };
+    let mut policies = policy::build_policies(&perms, &zone_ids, &account_ids, user_id.as_deref())?;
+    if let crate::cloudflare::Owner::Account(owner) = &session.owner {
+        policy::nest_zones_under_account(&mut policies, owner);
+    }
     let mut token = NewToken::new(args.name.clone(), policies);
     token.not_before = not_before;
     token.expires_on = expires_on;

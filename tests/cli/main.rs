@@ -9,6 +9,7 @@ mod keyring;
 mod keyring_errors;
 mod locking;
 mod pq;
+mod real_api;
 mod secrets;
 mod sops313;
 mod sops_create;

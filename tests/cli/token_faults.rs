@@ -16,13 +16,14 @@ fn kinds() -> Vec<(&'static str, FaultKind)> {
 }
 
 /// The calls `rotate` makes, with the occurrence that matters (verify twice: the old token,
-/// then the new one read back from the store).
+/// then the new one read back from the store; the one list finds the old token and any
+/// abandoned successor; the one get reads the new token back before its rename).
 const ROTATE_CALLS: [(Op, u32); 7] = [
     (Op::VerifyToken, 1),
-    (Op::GetToken, 1),
     (Op::ListTokens, 1),
     (Op::CreateToken, 1),
     (Op::VerifyToken, 2),
+    (Op::GetToken, 1),
     (Op::UpdateToken, 1),
     (Op::DeleteToken, 1),
 ];

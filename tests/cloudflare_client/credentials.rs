@@ -58,7 +58,11 @@ async fn malformed_credential_is_caught_before_sending() {
 
 #[tokio::test]
 async fn missing_permission_names_the_credential_and_the_fix() {
-    let env = Env::new();
+    // The 403/10000 world (`Strict::lax()`); the live 403/9109 is in real_api.rs.
+    let env = Env::with(fake_cloudflare::Config {
+        strict: fake_cloudflare::Strict::lax(),
+        ..Default::default()
+    });
     let zone = env.fake.zone_id("example.com").unwrap();
     let weak = env
         .fake

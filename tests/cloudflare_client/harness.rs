@@ -66,11 +66,24 @@ pub struct Env {
 
 impl Env {
     pub fn new() -> Self {
+        Self::with(fake_cloudflare::Config::default())
+    }
+
+    /// A fake with these settings (e.g. `Strict` switches).
+    pub fn with(config: fake_cloudflare::Config) -> Self {
         capture_logs();
         Self {
-            fake: FakeCloudflare::start(),
+            fake: FakeCloudflare::start_with(config),
             sleeper: Arc::default(),
         }
+    }
+
+    /// A client acting as `secret`, 5 s timeout.
+    pub fn client_as(&self, secret: &str) -> Client {
+        let cred =
+            ManagementCredential::bearer(&SecretString::from(secret), CredentialSource::TokenEnv)
+                .unwrap();
+        self.client_with(Some(cred), Duration::from_secs(5))
     }
 
     pub fn config(&self, timeout: Duration) -> ClientConfig {

@@ -8,5 +8,6 @@
 
 mod credentials;
 mod harness;
+mod real_api;
 mod retries;
 mod round_trips;

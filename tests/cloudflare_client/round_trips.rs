@@ -100,7 +100,7 @@ async fn successor_gets_the_same_policies_and_condition() {
 }
 
 #[tokio::test]
-async fn list_follows_pages_until_an_empty_one() {
+async fn list_follows_pages_until_a_short_one() {
     let env = Env::new();
     for i in 0..55 {
         env.fake
@@ -118,7 +118,8 @@ async fn list_follows_pages_until_an_empty_one() {
         .filter(|r| r.op == Some(Op::ListTokens))
         .map(|r| r.query)
         .collect();
-    assert_eq!(pages.len(), 3, "{pages:?}");
+    // 50 + 6: the short second page is the last (no call for an empty third).
+    assert_eq!(pages.len(), 2, "{pages:?}");
     assert!(
         pages
             .iter()
@@ -153,7 +154,7 @@ async fn account_owned_tokens() {
     );
     // Without the account id, the user endpoint does not know it: say what to pass.
     let err = client.verify(&value, None).await.unwrap_err();
-    assert!(matches!(err, ApiError::AccountIdNeeded), "{err:?}");
+    assert!(matches!(err, ApiError::AccountIdNeeded { .. }), "{err:?}");
     assert!(env.check(&err).contains("--account-id"));
     assert_eq!(
         client.list_tokens(&owner).await.unwrap().len(),

@@ -33,5 +33,6 @@ fn handle(
         Route::Tokens(scope, action) => api_tokens::handle(state, req, &who, scope, action, now),
         Route::Zones => api_directory::list_zones(state, req, &who),
         Route::Accounts => api_directory::list_accounts(state, req, &who),
+        Route::User => api_directory::user(state, &who),
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
-use crate::catalog::{CATALOG, SCOPE_ZONE};
+use crate::catalog::{CATALOG, SCOPE_ACCOUNT, SCOPE_ZONE};
 use crate::envelope::{ApiError, Reply};
 use crate::pagination;
 use crate::policy::Target;
@@ -48,7 +48,7 @@ pub(crate) fn list_zones(
                    "account": {"id": z.account_id, "name": account_name}})
         })
         .collect();
-    Ok(pagination::reply(items, page))
+    Ok(pagination::reply(items, page, state.strict.null_results))
 }
 
 /// Every account of the user, for user tokens and the Global API Key [?: the
@@ -65,12 +65,39 @@ pub(crate) fn list_accounts(
         ));
     }
     let page = pagination::parse(req)?;
+    let account_groups: Vec<&str> = CATALOG
+        .iter()
+        .filter(|g| g.scope == SCOPE_ACCOUNT)
+        .map(|g| g.id)
+        .collect();
     let items = state
         .dir
         .accounts
         .iter()
         .filter(|a| req.query("name").is_none_or(|n| n == a.name))
+        // Strict::accounts_need_permission: only accounts the caller holds something on.
+        .filter(|a| {
+            !state.strict.accounts_need_permission
+                || who.may(&state.dir, &account_groups, Target::Account(&a.id))
+        })
         .map(|a| json!({"id": a.id, "name": a.name}))
         .collect();
-    Ok(pagination::reply(items, page))
+    Ok(pagination::reply(items, page, state.strict.null_results))
+}
+
+/// `GET /user`: the Global API Key, or a token with "User Details Read" on the user; anything
+/// else is 403/9109 "Unauthorized to access requested resource" like the token routes. Only
+/// `id` and `email` are modelled (api-schemas `iam_user`).
+pub(crate) fn user(state: &State, who: &Principal) -> Result<Reply, ApiError> {
+    let group = CATALOG
+        .iter()
+        .find(|g| g.name == "User Details Read")
+        .map(|g| g.id)
+        .unwrap_or_default();
+    if !who.may(&state.dir, &[group], Target::User(&state.dir.user_id)) {
+        return Err(ApiError::unauthorized_resource());
+    }
+    Ok(Reply::ok(
+        json!({"id": state.dir.user_id, "email": state.dir.email}),
+    ))
 }

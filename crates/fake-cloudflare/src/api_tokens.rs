@@ -42,6 +42,13 @@ pub(crate) fn verify(
         _ => false,
     };
     if !owner_matches {
+        // Strict::account_token_on_user_verify_403
+        if matches!(scope, Scope::User)
+            && secret.starts_with(crate::secrets::ACCOUNT_PREFIX)
+            && state.strict.account_token_on_user_verify_403
+        {
+            return Err(ApiError::unauthorized_resource());
+        }
         return Err(ApiError::invalid_api_token());
     }
     if !token.permits_ip(req.peer) {
@@ -116,12 +123,22 @@ pub(crate) fn handle(
         Scope::Account(a) => state.dir.account(a).is_some(),
     };
     if !known || !who.may(&state.dir, groups, target) {
-        return Err(ApiError::authentication_error());
+        return Err(if state.strict.missing_permission_9109 {
+            ApiError::unauthorized_resource()
+        } else {
+            ApiError::authentication_error()
+        });
     }
     let existing = |state: &State, id: &str| owned(state, id, &owner, &req.api_path).map(|_| ());
+    let null_results = state.strict.null_results;
     match action {
         Action::Create => {
             let input = token_input::parse(&req.json()?, Purpose::Create)?;
+            if let Scope::Account(a) = scope
+                && state.strict.common_permission_check
+            {
+                common_permission_check(state, who, a, &input.policies)?;
+            }
             let (token, secret) = state.create(owner.clone(), input, now, true)?;
             let mut result = token.to_json(now);
             result["value"] = secret.into();
@@ -133,9 +150,9 @@ pub(crate) fn handle(
             if req.query("direction") == Some("desc") {
                 items.reverse();
             }
-            Ok(pagination::reply(items, page))
+            Ok(pagination::reply(items, page, null_results))
         }
-        Action::PermissionGroups => Ok(permission_groups(req)),
+        Action::PermissionGroups => Ok(permission_groups(state, req)),
         Action::Get(id) => Ok(Reply::ok(
             owned(state, id, &owner, &req.api_path)?.to_json(now),
         )),
@@ -147,7 +164,11 @@ pub(crate) fn handle(
         Action::Delete(id) => {
             existing(state, id)?;
             state.delete(id);
-            Ok(Reply::ok(json!({"id": id})))
+            Ok(Reply::ok(if null_results {
+                Value::Null
+            } else {
+                json!({"id": id})
+            }))
         }
         Action::Roll(id) => {
             existing(state, id)?;
@@ -168,13 +189,52 @@ fn owned<'s>(state: &'s State, id: &str, owner: &Owner, path: &str) -> Result<&'
     state
         .token(id)
         .filter(|t| &t.owner == owner)
-        .ok_or_else(|| ApiError::object_not_found(path))
+        .ok_or_else(|| {
+            if state.strict.unknown_token_code_1000 {
+                ApiError::new(404, 1000, "Invalid token")
+            } else {
+                ApiError::object_not_found(path)
+            }
+        })
+}
+
+/// `Strict::common_permission_check` (terraform-provider-cloudflare #7241): on the account
+/// route, a zone-scoped group granted on a flat single-zone key must be held by the creator on
+/// that zone. All-zones keys, the nested account form and R2 buckets are not checked.
+fn common_permission_check(
+    state: &State,
+    who: &Principal,
+    account: &str,
+    policies: &[token_input::PolicyInput],
+) -> Result<(), ApiError> {
+    const ZONE: &str = "com.cloudflare.api.account.zone.";
+    for p in policies {
+        for key in p.resources.keys() {
+            let Some(zone) = key.strip_prefix(ZONE).filter(|z| *z != "*") else {
+                continue;
+            };
+            for g in p
+                .groups
+                .iter()
+                .filter(|g| g.scope == crate::catalog::SCOPE_ZONE)
+            {
+                let target = Target::Zone { id: zone, account };
+                if !who.may(&state.dir, &[g.id], target) {
+                    return Err(ApiError::invalid(format!(
+                        "Failed common permission check against resources. (Permission group: \"{}\")",
+                        g.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The whole catalog in one page, filtered exactly by `name` and `scope`.
 /// `per_page` is ignored, but `page` past 1 is an empty page so clients that
 /// page "until empty" stop.
-fn permission_groups(req: &ApiRequest) -> Reply {
+fn permission_groups(state: &State, req: &ApiRequest) -> Reply {
     let items: Vec<Value> = CATALOG
         .iter()
         .filter(|g| req.query("name").is_none_or(|n| n == g.name))
@@ -184,6 +244,10 @@ fn permission_groups(req: &ApiRequest) -> Reply {
     let page: usize = req.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     let count = items.len();
     let result = if page <= 1 { items } else { Vec::new() };
+    if result.is_empty() && state.strict.null_results {
+        let info = json!({"page": page.max(1), "per_page": CATALOG.len(), "count": 0, "total_count": count});
+        return Reply::ok_with(Value::Null, Vec::new(), Some(info));
+    }
     let info = json!({"page": page.max(1), "per_page": CATALOG.len(), "count": result.len(), "total_count": count});
     Reply::ok_with(Value::Array(result), Vec::new(), Some(info))
 }

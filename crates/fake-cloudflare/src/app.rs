@@ -21,15 +21,37 @@ pub(crate) struct App {
     pub journal: Arc<Journal>,
     pub log_requests: bool,
     pub bootstrap: Minted,
+    /// A user token holding only API Tokens Write: the minimal manager the README once asked
+    /// for, which cannot read zones or accounts (cfsecret issue 12, item 1). Minted on first
+    /// use, so the default world (and every token count) stays as it was.
+    pub minimal_manager: Mutex<Option<Minted>>,
+    /// TCP connections accepted so far (issue 12, item 9: one per cfsecret run).
+    pub connections: std::sync::atomic::AtomicUsize,
 }
 
 impl App {
+    /// The minimal manager's secret, minting it on first use.
+    pub(crate) fn minimal_manager(&self) -> String {
+        let mut slot = lock(&self.minimal_manager);
+        if let Some(m) = slot.as_ref() {
+            return m.secret.clone();
+        }
+        let user = lock(&self.state).dir.user_id.clone();
+        let spec =
+            TokenSpec::user("minimal-manager").permission("API Tokens Write", Resource::User(user));
+        let minted = self.mint(&spec).expect("the minimal manager is valid");
+        let secret = minted.secret.clone();
+        *slot = Some(minted);
+        secret
+    }
+
     pub(crate) fn new(config: &Config) -> Self {
         let dir = Directory::from_config(config);
         let mut state = State::new(dir);
         state.user_token_quota = config.user_token_quota;
         state.account_token_quota = config.account_token_quota;
         state.verify_inactive_as_401 = config.verify_inactive_as_401;
+        state.strict = config.strict.clone();
         let user = state.dir.user_id.clone();
         let account = state.dir.default_account().id.clone();
         let mut app = App {
@@ -42,6 +64,8 @@ impl App {
                 id: String::new(),
                 secret: String::new(),
             },
+            minimal_manager: Mutex::new(None),
+            connections: Default::default(),
         };
         let spec = TokenSpec::user("bootstrap")
             .permission("API Tokens Write", Resource::User(user))
@@ -143,6 +167,15 @@ impl App {
 
     pub(crate) fn delete(&self, id: &str) -> bool {
         lock(&self.state).delete(id).is_some()
+    }
+
+    /// Sets `modified_on` to now, as any edit does (a dashboard rename, an expiry change).
+    pub(crate) fn touch(&self, id: &str) -> bool {
+        let now = self.now();
+        lock(&self.state).token_mut(id).is_some_and(|t| {
+            t.modified_on = now;
+            true
+        })
     }
 
     /// Moves `issued_on` and `modified_on` `secs` into the past, so

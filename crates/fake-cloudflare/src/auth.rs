@@ -75,7 +75,12 @@ pub(crate) fn authenticate(
             .token_mut(&id)
             .ok_or_else(ApiError::invalid_access_token)?;
         token.last_used_on = Some(now);
-        return Ok(Principal::Token(Box::new(token.clone())));
+        let mut snapshot = token.clone();
+        // Strict::propagation_secs: authenticated, but no permission has arrived yet.
+        if now < snapshot.effective_from {
+            snapshot.policies.clear();
+        }
+        return Ok(Principal::Token(Box::new(snapshot)));
     }
     match (&req.auth_email, &req.auth_key) {
         (Some(email), Some(key)) => {

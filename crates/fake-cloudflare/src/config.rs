@@ -26,6 +26,10 @@ pub struct Config {
     /// One line per API request on stderr: method, path, status. Never
     /// headers, bodies or query strings.
     pub log_requests: bool,
+    /// How strictly the fake follows the live API (see `Strict`).
+    pub strict: crate::strict::Strict,
+    /// Serve over TLS with this identity (`base_url()` is then `https://`).
+    pub tls: Option<crate::tls::TlsIdentity>,
 }
 
 pub const DEFAULT_USER_ID: &str = "7c5dae5552338874e5053f2534d2767a";
@@ -58,6 +62,8 @@ impl Default for Config {
             account_token_quota: 500,
             verify_inactive_as_401: false,
             log_requests: false,
+            strict: crate::strict::Strict::default(),
+            tls: None,
         }
     }
 }

@@ -71,6 +71,10 @@ pub(crate) async fn handle(
             ok(json!({"now": format_ts(app.now())}))
         }),
         ("GET", ["requests"]) => ok(json!(app.journal.records())),
+        ("GET", ["counters"]) => ok(json!({
+            "requests": app.journal.records().len(),
+            "connections": app.connections.load(std::sync::atomic::Ordering::SeqCst),
+        })),
         ("DELETE", ["requests"]) => {
             app.journal.clear();
             ok(json!({"ok": true}))

@@ -19,6 +19,7 @@ pub enum Op {
     PermissionGroups,
     ListZones,
     ListAccounts,
+    GetUser,
     Any,
 }
 

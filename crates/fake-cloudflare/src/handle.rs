@@ -23,6 +23,7 @@ const WAIT_IDLE_LIMIT: Duration = Duration::from_secs(60);
 pub struct FakeCloudflare {
     app: Arc<App>,
     addr: SocketAddr,
+    scheme: &'static str,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -55,6 +56,8 @@ impl FakeCloudflare {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
+        let tls = config.tls.as_ref().map(crate::tls::acceptor).transpose()?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let app = Arc::new(App::new(&config));
         let (tx, rx) = oneshot::channel();
         let served = Arc::clone(&app);
@@ -63,7 +66,7 @@ impl FakeCloudflare {
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(l) => server::serve(l, served, rx).await,
+                        Ok(l) => server::serve(l, served, rx, tls).await,
                         Err(e) => eprintln!("fake-cloudflare: {e}"),
                     }
                 });
@@ -73,6 +76,7 @@ impl FakeCloudflare {
         Ok(FakeCloudflare {
             app,
             addr,
+            scheme,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -82,14 +86,14 @@ impl FakeCloudflare {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/client/v4`
+    /// `http://127.0.0.1:PORT/client/v4` (`https://` with `Config::tls`)
     pub fn base_url(&self) -> String {
-        format!("http://{}{}", self.addr, server::API_PREFIX)
+        format!("{}://{}{}", self.scheme, self.addr, server::API_PREFIX)
     }
 
-    /// `http://127.0.0.1:PORT/__fake`
+    /// `http://127.0.0.1:PORT/__fake` (`https://` with `Config::tls`)
     pub fn control_url(&self) -> String {
-        format!("http://{}{}", self.addr, server::CONTROL_PREFIX)
+        format!("{}://{}{}", self.scheme, self.addr, server::CONTROL_PREFIX)
     }
 
     /// The secret of the user token "bootstrap": API Tokens Write on the
@@ -101,6 +105,20 @@ impl FakeCloudflare {
 
     pub fn bootstrap_token_id(&self) -> String {
         self.app.bootstrap.id.clone()
+    }
+
+    /// The secret of the user token "minimal-manager": only API Tokens Write on the user (no
+    /// Zone Read, no account permission), as the README once described the management token.
+    /// Minted on first use (it is not in `tokens()` before).
+    pub fn minimal_manager_token(&self) -> String {
+        self.app.minimal_manager()
+    }
+
+    /// TCP connections accepted since start (control plane included).
+    pub fn connections(&self) -> usize {
+        self.app
+            .connections
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn user_id(&self) -> String {
@@ -145,6 +163,11 @@ impl FakeCloudflare {
     }
 
     /// Moves `issued_on` and `modified_on` `secs` into the past.
+    /// Sets `modified_on` to now, as an edit in the dashboard would. Panics on an unknown id.
+    pub fn touch(&self, id: &str) {
+        assert!(self.app.touch(id), "no token {id}");
+    }
+
     pub fn backdate(&self, id: &str, secs: u64) {
         assert!(self.app.backdate(id, secs), "no token {id}");
     }

@@ -39,6 +39,8 @@ mod secrets;
 mod server;
 mod spec;
 mod state;
+mod strict;
+mod tls;
 mod token;
 mod token_input;
 
@@ -49,4 +51,6 @@ pub use faults::{Fault, FaultKind, Op, ServerErrorBody};
 pub use handle::FakeCloudflare;
 pub use journal::RequestRecord;
 pub use spec::{Minted, Resource, TokenInfo, TokenSpec};
+pub use strict::Strict;
+pub use tls::TlsIdentity;
 pub use token::Owner;

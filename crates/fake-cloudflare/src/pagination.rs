@@ -40,8 +40,9 @@ pub(crate) fn parse(req: &ApiRequest) -> Result<Page, ApiError> {
     Ok(Page { page, per_page })
 }
 
-/// The requested slice of `items` in a success envelope with `result_info`.
-pub(crate) fn reply(items: Vec<Value>, p: Page) -> Reply {
+/// The requested slice of `items` in a success envelope with `result_info`. With `null_empty`
+/// (`Strict::null_results`) an empty page has `"result": null`.
+pub(crate) fn reply(items: Vec<Value>, p: Page, null_empty: bool) -> Reply {
     let total = items.len();
     let result: Vec<Value> = items
         .into_iter()
@@ -49,5 +50,10 @@ pub(crate) fn reply(items: Vec<Value>, p: Page) -> Reply {
         .take(p.per_page)
         .collect();
     let info = json!({"page": p.page, "per_page": p.per_page, "count": result.len(), "total_count": total});
-    Reply::ok_with(Value::Array(result), Vec::new(), Some(info))
+    let result = if result.is_empty() && null_empty {
+        Value::Null
+    } else {
+        Value::Array(result)
+    };
+    Reply::ok_with(result, Vec::new(), Some(info))
 }

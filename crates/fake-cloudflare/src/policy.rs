@@ -188,6 +188,7 @@ mod tests {
             policies,
             condition: None,
             secret_hash: [0; 32],
+            effective_from: 0,
         }
     }
 

@@ -27,6 +27,8 @@ pub(crate) enum Route {
     Tokens(Scope, Action),
     Zones,
     Accounts,
+    /// `GET /user` (cloudflare-go `user.go` `UserDetails`; api-schemas `user_user-details`).
+    User,
 }
 
 impl Route {
@@ -34,6 +36,7 @@ impl Route {
         match self {
             Route::Zones => Op::ListZones,
             Route::Accounts => Op::ListAccounts,
+            Route::User => Op::GetUser,
             Route::Tokens(_, a) => match a {
                 Action::Create => Op::CreateToken,
                 Action::List => Op::ListTokens,
@@ -57,6 +60,7 @@ pub(crate) fn route(method: &str, api_path: &str) -> Option<Route> {
     let (scope, rest) = match segs.as_slice() {
         ["zones"] if method == "GET" => return Some(Route::Zones),
         ["accounts"] if method == "GET" => return Some(Route::Accounts),
+        ["user"] if method == "GET" => return Some(Route::User),
         ["user", "tokens", rest @ ..] => (Scope::User, rest),
         ["accounts", id, "tokens", rest @ ..] => (Scope::Account(id.to_string()), rest),
         _ => return None,

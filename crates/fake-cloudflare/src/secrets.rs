@@ -25,6 +25,15 @@ pub(crate) fn generate(prefix: &str) -> String {
     format!("{head}{crc:08x}")
 }
 
+/// The pre-2026 shape: 40 × `[A-Za-z0-9_-]`, no prefix, no checksum (see `is_well_formed`).
+pub(crate) fn generate_legacy() -> String {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut rng = rand::thread_rng();
+    (0..40)
+        .map(|_| char::from(CHARS[rng.gen_range(0..CHARS.len())]))
+        .collect()
+}
+
 pub(crate) fn hash(secret: &str) -> SecretHash {
     Sha256::digest(secret.as_bytes()).into()
 }

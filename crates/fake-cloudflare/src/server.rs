@@ -19,7 +19,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, oneshot};
 
 use crate::api;
@@ -39,13 +39,28 @@ pub(crate) async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     mut shutdown: oneshot::Receiver<()>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
         tokio::select! {
             _ = &mut shutdown => return,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
-                    tokio::spawn(connection(stream, peer.ip(), Arc::clone(&app)));
+                    app.connections.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    let app = Arc::clone(&app);
+                    match tls.clone() {
+                        // A failed handshake (an untrusting client) just closes the socket.
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                if let Ok(s) = acceptor.accept(stream).await {
+                                    connection(s, peer.ip(), app).await;
+                                }
+                            });
+                        }
+                        None => {
+                            tokio::spawn(connection(stream, peer.ip(), app));
+                        }
+                    }
                 }
                 // E.g. out of file descriptors: back off instead of spinning.
                 Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -54,7 +69,10 @@ pub(crate) async fn serve(
     }
 }
 
-async fn connection(stream: TcpStream, peer: IpAddr, app: Arc<App>) {
+async fn connection<S>(stream: S, peer: IpAddr, app: Arc<App>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let kill = Arc::new(Notify::new());
     let service = {
         let kill = Arc::clone(&kill);

@@ -7,6 +7,7 @@ use crate::directory::Directory;
 use crate::envelope::ApiError;
 use crate::policy;
 use crate::secrets::{self, SecretHash};
+use crate::strict::Strict;
 use crate::token::{ACTIVE, Owner, Policy, Token};
 use crate::token_input::TokenInput;
 
@@ -21,6 +22,7 @@ pub(crate) struct State {
     pub user_token_quota: usize,
     pub account_token_quota: usize,
     pub verify_inactive_as_401: bool,
+    pub strict: Strict,
 }
 
 impl State {
@@ -33,6 +35,7 @@ impl State {
             user_token_quota: 50,
             account_token_quota: 500,
             verify_inactive_as_401: false,
+            strict: Strict::default(),
         }
     }
 
@@ -103,6 +106,12 @@ impl State {
                 .collect(),
             condition: input.condition,
             secret_hash: secrets::hash(&secret),
+            // Only tokens minted through the API wait for propagation; test setup is immediate.
+            effective_from: if enforce_quota {
+                now + self.strict.propagation_secs.max(0)
+            } else {
+                now
+            },
         };
         self.index.insert(token.secret_hash, token.id.clone());
         self.tokens.push(token.clone());
@@ -170,11 +179,11 @@ impl State {
     }
 
     fn new_secret(&mut self, owner: &Owner) -> String {
-        let prefix = match owner {
-            Owner::User(_) => secrets::USER_PREFIX,
-            Owner::Account(_) => secrets::ACCOUNT_PREFIX,
+        let secret = match owner {
+            Owner::User(_) => secrets::generate(secrets::USER_PREFIX),
+            Owner::Account(_) if self.strict.legacy_account_secrets => secrets::generate_legacy(),
+            Owner::Account(_) => secrets::generate(secrets::ACCOUNT_PREFIX),
         };
-        let secret = secrets::generate(prefix);
         self.issued.push(secret.clone());
         secret
     }

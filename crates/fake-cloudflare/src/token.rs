@@ -94,6 +94,8 @@ pub(crate) struct Token {
     pub policies: Vec<Policy>,
     pub condition: Option<Condition>,
     pub secret_hash: SecretHash,
+    /// When its permissions take effect (`Strict::propagation_secs` after an API create).
+    pub effective_from: i64,
 }
 
 impl Token {

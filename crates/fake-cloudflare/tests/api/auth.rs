@@ -83,22 +83,22 @@ async fn permissions_are_enforced() {
     for secret in [&zone_only.secret, &reader.secret, &denied.secret] {
         api.post("/user/tokens", Auth::Bearer(secret), body.clone())
             .await
-            .assert_error(403, 10000, "Authentication error");
+            .assert_error(403, 9109, "Unauthorized to access requested resource");
         api.put(
             &format!("/user/tokens/{boot_id}/value"),
             Auth::Bearer(secret),
             json!({}),
         )
         .await
-        .assert_error(403, 10000, "Authentication error");
+        .assert_error(403, 9109, "Unauthorized to access requested resource");
         api.delete(&format!("/user/tokens/{boot_id}"), Auth::Bearer(secret))
             .await
-            .assert_error(403, 10000, "Authentication error");
+            .assert_error(403, 9109, "Unauthorized to access requested resource");
     }
     for path in ["/user/tokens", "/user/tokens/permission_groups"] {
         api.get(path, Auth::Bearer(&zone_only.secret))
             .await
-            .assert_error(403, 10000, "Authentication error");
+            .assert_error(403, 9109, "Unauthorized to access requested resource");
         assert_eq!(
             api.get(path, Auth::Bearer(&reader.secret)).await.status,
             200

@@ -258,7 +258,7 @@ async fn account_tokens() {
     assert_eq!(names, ["acct-admin", "child"]);
     api.get("/user/tokens", Auth::Bearer(&secret))
         .await
-        .assert_error(403, 10000, "Authentication error");
+        .assert_error(403, 9109, "Unauthorized to access requested resource");
     api.get("/accounts", Auth::Bearer(&secret))
         .await
         .assert_error(
@@ -294,7 +294,7 @@ async fn account_tokens() {
         Auth::Bearer(&boot),
     )
     .await
-    .assert_error(403, 10000, "Authentication error");
+    .assert_error(403, 9109, "Unauthorized to access requested resource");
 }
 
 #[tokio::test]

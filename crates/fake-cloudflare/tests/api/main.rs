@@ -10,3 +10,4 @@ mod control;
 mod faults;
 mod lifecycle;
 mod lists;
+mod strict;

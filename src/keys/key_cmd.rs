@@ -1,6 +1,7 @@
-//! Running `SOPS_AGE_KEY_CMD` with a bound on what it may cost: its output is capped and it has
-//! a deadline. A command that prints forever would otherwise exhaust memory, and one that never
-//! exits would hang an unattended run (sops itself sets neither bound).
+//! Running a key command (`SOPS_AGE_KEY_CMD`, `SOPS_AGE_SSH_PRIVATE_KEY_CMD`) with a bound on
+//! what it may cost: its output is capped and it has a deadline. A command that prints forever
+//! would otherwise exhaust memory, and one that never exits would hang an unattended run (sops
+//! itself sets neither bound).
 
 use std::io::Read;
 use std::process::{Child, Command, Stdio};
@@ -9,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-/// The most output `SOPS_AGE_KEY_CMD` may print (an identity is 74 bytes).
+/// The most output a key command may print (an identity is 74 bytes, a 16384-bit RSA key about
+/// 13 KiB of PEM).
 pub const OUTPUT_LIMIT: u64 = 1024 * 1024;
-/// How long `SOPS_AGE_KEY_CMD` may run (long enough to touch a hardware key or type a PIN).
+/// How long a key command may run (long enough to touch a hardware key or type a PIN).
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why the command gave no identities.
@@ -34,12 +36,12 @@ impl std::fmt::Display for KeyCmdError {
             Self::Failed(status) => write!(f, "exited with {status}"),
             Self::TooMuchOutput => write!(
                 f,
-                "printed more than {} and was stopped (cfsecret's limit for SOPS_AGE_KEY_CMD output)",
+                "printed more than {} and was stopped (cfsecret's limit for a key command's output)",
                 crate::bounded::human(OUTPUT_LIMIT)
             ),
             Self::TimedOut => write!(
                 f,
-                "did not finish within {}s and was stopped (cfsecret's limit for SOPS_AGE_KEY_CMD, set by {TIMEOUT_ENV}); make it print the identities and exit",
+                "did not finish within {}s and was stopped (cfsecret's limit for a key command, set by {TIMEOUT_ENV}); make it print the key and exit",
                 timeout().as_secs()
             ),
         }

@@ -6,16 +6,12 @@
 //! and at most once per entry. The key is read into a zeroizing buffer, capped in size, and
 //! never appears in a message (stderr is discarded for the same reason).
 
-use std::io::Read;
-use std::process::{Command, Stdio};
-
 use zeroize::Zeroizing;
 
 use super::{BoxedIdentity, Identities};
+use crate::keys::key_cmd::{self, KeyCmdError};
 
 const LABEL: &str = "SOPS_AGE_SSH_PRIVATE_KEY_CMD";
-/// Far above any SSH private key (a 16384-bit RSA key is ~13 KiB of PEM).
-const MAX_OUTPUT: u64 = 1 << 20;
 
 impl Identities {
     /// Runs `SOPS_AGE_SSH_PRIVATE_KEY_CMD` for `recipient` and returns the identity it prints.
@@ -29,53 +25,24 @@ impl Identities {
             self.ssh_key_cmd = None;
             return Vec::new();
         };
-        let child = Command::new(&args[0])
-            .args(&args[1..])
-            .env("SOPS_AGE_RECIPIENT", recipient)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn();
-        let mut child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                self.problems
-                    .push(format!("{LABEL} `{}` could not be run: {e}", args[0]));
-                self.ssh_key_cmd = None;
-                return Vec::new();
-            }
-        };
-        let mut out = Zeroizing::new(Vec::new());
-        let read = child
-            .stdout
-            .take()
-            .map(|s| s.take(MAX_OUTPUT + 1).read_to_end(&mut out));
-        let too_long = out.len() as u64 > MAX_OUTPUT;
-        if too_long {
-            // Stop a command that keeps printing rather than wait for it.
-            let _ = child.kill();
-        }
-        let status = child.wait();
-        let what = format!("the output of `{}`", args[0]);
-        match (read, status) {
-            _ if too_long => self.problems.push(format!(
-                "{LABEL} `{}` printed more than {MAX_OUTPUT} bytes, which is not an SSH key",
-                args[0]
-            )),
-            (Some(Ok(_)), Ok(st)) if st.success() => {
+        match key_cmd::run(&args, recipient) {
+            Ok(out) => {
+                let out: Zeroizing<Vec<u8>> = out;
+                let what = format!("the output of `{}`", args[0]);
                 let mut found = Identities::default();
                 found.add_ssh(&out, LABEL, &what);
                 self.problems.append(&mut found.problems);
-                return found.identities;
+                found.identities
             }
-            (_, Ok(st)) => self
-                .problems
-                .push(format!("{LABEL} `{}` exited with {st}", args[0])),
-            (_, Err(e)) => self.problems.push(format!(
-                "{LABEL} `{}` could not be waited for: {e}",
-                args[0]
-            )),
+            Err(e) => {
+                self.problems.push(format!("{LABEL} `{}` {e}", args[0]));
+                // As for SOPS_AGE_KEY_CMD: one that cannot start, floods or hangs is not run
+                // again for the next recipient.
+                if !matches!(e, KeyCmdError::Failed(_)) {
+                    self.ssh_key_cmd = None;
+                }
+                Vec::new()
+            }
         }
-        Vec::new()
     }
 }

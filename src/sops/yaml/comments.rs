@@ -60,6 +60,16 @@ fn seq_indent(src: &str, seq: &Seq) -> usize {
     }
 }
 
+/// Whether the comment at `pos` follows a list's dash on its line (`- # c`, or `- #ENC[…]`
+/// as sops writes the head comment of a nested list): yaml.v3 gives it to the item's own
+/// collection, which starts on the next line.
+fn after_dash(src: &str, pos: usize, seq: &Seq) -> bool {
+    let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let line = &src[start..pos];
+    // The dash must be this list's: a nested list's first item is not the one it heads.
+    line.trim() == "-" && line.find('-') == Some(seq_indent(src, seq))
+}
+
 /// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.
 fn belongs_inside(src: &str, node: &Node, pos: usize, col: usize) -> bool {
     let inside = pos < node_end(node);
@@ -213,6 +223,11 @@ fn place_in_map(src: &str, map: &mut Map, comments: Vec<Comment>) {
 }
 
 fn place_in_seq(src: &str, seq: &mut Seq, comments: Vec<Comment>) {
+    let dash_heads: Vec<usize> = comments
+        .iter()
+        .map(|c| c.span.start)
+        .filter(|&pos| after_dash(src, pos, seq))
+        .collect();
     let keys = Keys::new(
         seq.items.len(),
         seq.items
@@ -230,6 +245,11 @@ fn place_in_seq(src: &str, seq: &mut Seq, comments: Vec<Comment>) {
         |items, comment| {
             let pos = comment.span.start;
             let (next, prev) = keys.around(pos);
+            if dash_heads.contains(&pos)
+                && let Some(SeqItem::Node(Node::Map(_) | Node::Seq(_))) = items.get(next)
+            {
+                return Spot::Inside(next);
+            }
             let prev = prev.and_then(|p| match &items[p] {
                 SeqItem::Node(n) => Some((p, n)),
                 SeqItem::Comment(_) => None,
@@ -306,6 +326,13 @@ fn set_in_node(src: &str, node: &mut Node) {
                     set_in_node(src, n);
                 }
             }
+            if !s.flow && s.items.iter().any(|i| matches!(i, SeqItem::Node(_))) {
+                s.dash = Some(seq_indent(src, s));
+                let end = full_end(node);
+                if let Node::Seq(s) = node {
+                    s.append_at = next_line(src, end);
+                }
+            }
         }
         Node::Scalar(_) => {}
     }
@@ -369,7 +396,9 @@ mod tests {
     /// current one must agree with.
     mod reference {
         use crate::sops::tree::{Comment, Document, Map, MapItem, Node, Seq, SeqItem, Span};
-        use crate::sops::yaml::comments::{belongs_inside, same_line, set_append_positions};
+        use crate::sops::yaml::comments::{
+            after_dash, belongs_inside, same_line, set_append_positions,
+        };
         use crate::sops::yaml::parse::{column, find_comments, node_start};
 
         /// The comment pass as it was: one comment at a time, each with a scan and an insertion.
@@ -432,6 +461,17 @@ mod tests {
                 .iter()
                 .position(|i| matches!(i, SeqItem::Node(n) if node_start(n) > pos))
                 .unwrap_or(seq.items.len());
+            if after_dash(src, pos, seq) {
+                match seq.items.get_mut(next) {
+                    Some(SeqItem::Node(Node::Map(inner))) => {
+                        return place_in_map(src, inner, comment);
+                    }
+                    Some(SeqItem::Node(Node::Seq(inner))) => {
+                        return place_in_seq(src, inner, comment);
+                    }
+                    _ => {}
+                }
+            }
             let prev = seq.items[..next]
                 .iter()
                 .rposition(|i| matches!(i, SeqItem::Node(_)));

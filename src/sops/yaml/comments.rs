@@ -60,14 +60,31 @@ fn seq_indent(src: &str, seq: &Seq) -> usize {
     }
 }
 
-/// Whether the comment at `pos` follows a list's dash on its line (`- # c`, or `- #ENC[…]`
-/// as sops writes the head comment of a nested list): yaml.v3 gives it to the item's own
-/// collection, which starts on the next line.
+/// Whether the comment at `pos` follows a list's bare dash: on the dash's line (`- # c`, or
+/// `- #ENC[…]` as sops writes the head comment of a nested list), or on comment lines between a
+/// `-` alone on its line and the item's content. yaml.v3 gives it to the item's own collection,
+/// which starts after it.
 fn after_dash(src: &str, pos: usize, seq: &Seq) -> bool {
+    let dash = seq_indent(src, seq);
+    let is_dash = |line: &str| line.trim() == "-" && line.find('-') == Some(dash);
     let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
-    let line = &src[start..pos];
-    // The dash must be this list's: a nested list's first item is not the one it heads.
-    line.trim() == "-" && line.find('-') == Some(seq_indent(src, seq))
+    let prefix = &src[start..pos];
+    if !prefix.trim().is_empty() {
+        // The dash must be this list's: a nested list's first item is not the one it heads.
+        return is_dash(prefix);
+    }
+    for line in src[..start].lines().rev() {
+        // The line without its comment (`- # c` is a dash line too).
+        let code = line
+            .char_indices()
+            .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with([' ', '\t'])))
+            .map_or(line, |(i, _)| &line[..i]);
+        if code.trim().is_empty() {
+            continue;
+        }
+        return is_dash(code);
+    }
+    false
 }
 
 /// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.

@@ -87,9 +87,40 @@ fn after_dash(src: &str, pos: usize, seq: &Seq) -> bool {
     false
 }
 
+/// Whether the comment at `pos` (column `col`) is in the first block of comments right after a
+/// nested block ending at `end`, and no key or item at its own column follows that block:
+/// yaml.v3 then makes it the foot comment of the innermost collection ending there, whatever
+/// its indentation (sops writes such files: observed in the differential test, seed 113; see
+/// fixtures/SET-BEHAVIOUR.md §3.2). Column 0 is always the top level.
+fn trails_nested_block(src: &str, end: usize, pos: usize, col: usize) -> bool {
+    if col == 0 {
+        return false;
+    }
+    let from = next_line(src, end);
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if from > line_start {
+        return false;
+    }
+    let same_block = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with('#') && l.len() - t.len() == col
+    };
+    if !src[from..line_start].lines().all(same_block) {
+        return false;
+    }
+    for line in src[pos..].lines().skip(1) {
+        let t = line.trim_start();
+        if t.is_empty() || same_block(line) {
+            continue;
+        }
+        return line.len() - t.len() != col;
+    }
+    true
+}
+
 /// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.
 fn belongs_inside(src: &str, node: &Node, pos: usize, col: usize) -> bool {
-    let inside = pos < node_end(node);
+    let inside = pos < node_end(node) || trails_nested_block(src, node_end(node), pos, col);
     match node {
         Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind)),
         Node::Seq(s) => {

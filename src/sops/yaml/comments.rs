@@ -120,14 +120,16 @@ fn trails_nested_block(src: &str, end: usize, pos: usize, col: usize) -> bool {
 
 /// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.
 fn belongs_inside(src: &str, node: &Node, pos: usize, col: usize) -> bool {
-    let inside = pos < node_end(node) || trails_nested_block(src, node_end(node), pos, col);
+    let inside = pos < node_end(node);
+    // Only a block collection with content has a last item a foot comment can follow.
+    let trails = || trails_nested_block(src, node_end(node), pos, col);
     match node {
-        Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind)),
+        Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind || trails())),
         Node::Seq(s) => {
             inside
                 || (!s.flow
                     && s.items.iter().any(|i| matches!(i, SeqItem::Node(_)))
-                    && col >= seq_indent(src, s))
+                    && (col >= seq_indent(src, s) || trails()))
         }
         Node::Scalar(_) => false,
     }

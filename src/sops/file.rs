@@ -17,8 +17,12 @@ use super::format::Format;
 use super::gotime::GoTime;
 use super::keypath::{KeyPath, Step};
 use super::metadata::{Metadata, MetadataError};
+use super::route::{
+    self, COMMENT_ELEMENT, Hop, Located, NodeMut, NodeRef, is_comment_leaf, locate, node_at,
+    node_at_mut,
+};
 use super::splice;
-use super::tree::{Document, Entry, Map, MapItem, Node, Scalar, SeqItem, Span};
+use super::tree::{Document, MapItem, Node, Scalar, SeqItem, Span};
 use super::value::Value;
 use super::walk;
 use crate::keys::identities::Identities;
@@ -50,21 +54,6 @@ pub struct SetResult {
     pub text: Option<String>,
     /// Whether the key was added rather than replaced.
     pub added: bool,
-}
-
-/// One hop of a route through the tree: an index into a map's or a list's items.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Hop(pub usize);
-
-/// Where a key path leads.
-pub(super) enum Located {
-    /// To an existing node.
-    Found(Vec<Hop>),
-    /// To a map that lacks the remaining keys.
-    Missing {
-        route: Vec<Hop>,
-        remaining: Vec<String>,
-    },
 }
 
 impl SopsFile {
@@ -200,6 +189,23 @@ impl SopsFile {
 
     /// Reads one value (decrypted). Non-string values come back as their canonical text.
     pub fn get(&self, kp: &KeyPath) -> Result<SecretString, SopsError> {
+        let value = self.get_value(kp)?;
+        let text = match &value {
+            Value::Str(s) => return Ok(secret::from_str(s)),
+            // As `sops decrypt --extract` prints it: through the file's output store.
+            other if self.format == Format::Json => super::value::json_text(other),
+            other => super::value::yaml_text(other),
+        };
+        secret::from_bytes(&text).ok_or_else(|| {
+            self.err(K::NotAValue {
+                path: kp.clone(),
+                found: "binary data",
+            })
+        })
+    }
+
+    /// The typed value at `kp`, decrypted.
+    fn get_value(&self, kp: &KeyPath) -> Result<Value, SopsError> {
         self.check_path(kp)?;
         let route = match locate(&self.docs[0].root, kp, self.format) {
             Ok(Located::Found(route)) => route,
@@ -227,6 +233,12 @@ impl SopsFile {
                 found: "empty (null)",
             }));
         }
+        if is_comment_leaf(scalar) {
+            return Err(self.err(K::NotAValue {
+                path: kp.clone(),
+                found: COMMENT_ELEMENT,
+            }));
+        }
         let keys = kp.keys();
         let stack = self.comment_stack(&route, None);
         let value = if self.metadata.selection.should_encrypt(&keys, &stack, false) {
@@ -245,18 +257,12 @@ impl SopsFile {
         } else {
             scalar.value.clone()
         };
-        match &value {
-            Value::Str(s) => Ok(secret::from_str(s)),
+        match value {
             Value::Comment(_) => Err(self.err(K::NotAValue {
                 path: kp.clone(),
                 found: "a comment",
             })),
-            other => Ok(secret::from_bytes(&other.to_bytes()).ok_or_else(|| {
-                self.err(K::NotAValue {
-                    path: kp.clone(),
-                    found: "binary data",
-                })
-            })?),
+            value => Ok(value),
         }
     }
 
@@ -268,8 +274,11 @@ impl SopsFile {
         now: GoTime,
     ) -> Result<SetResult, SopsError> {
         self.check_path(kp)?;
-        if let Ok(current) = self.get(kp)
-            && secret::eq(&current, secret)
+        // Only an equal *string* makes the set a no-op: sops stores `5` over `port: 5` as the
+        // string "5" (`type:str`), so the file does change.
+        if let Ok(current) = self.get_value(kp)
+            && let Value::Str(current) = &current
+            && secret::eq(&secret::from_str(current), secret)
         {
             return Ok(SetResult {
                 text: None,
@@ -281,25 +290,24 @@ impl SopsFile {
         let keys = kp.keys();
         let (route, remaining) = match located {
             Located::Found(route) => {
-                if let NodeRef::Node(n @ (Node::Map(_) | Node::Seq(_))) =
-                    node_at(&self.docs[0].root, &route)
-                {
-                    return Err(self.err(K::NotAValue {
-                        path: kp.clone(),
-                        found: n.kind(),
-                    }));
+                match node_at(&self.docs[0].root, &route) {
+                    NodeRef::Node(n @ (Node::Map(_) | Node::Seq(_))) => {
+                        return Err(self.err(K::NotAValue {
+                            path: kp.clone(),
+                            found: n.kind(),
+                        }));
+                    }
+                    NodeRef::Node(Node::Scalar(s)) if is_comment_leaf(s) => {
+                        return Err(self.err(K::NotAValue {
+                            path: kp.clone(),
+                            found: COMMENT_ELEMENT,
+                        }));
+                    }
+                    _ => {}
                 }
                 (route, Vec::new())
             }
-            Located::Missing { route, remaining } => {
-                if kp.steps()[kp.steps().len() - remaining.len()..]
-                    .iter()
-                    .any(|s| matches!(s, Step::Index(_)))
-                {
-                    return Err(self.err(K::KeyNotFound(kp.clone())));
-                }
-                (route, remaining)
-            }
+            Located::Missing { route, remaining } => (route, remaining),
         };
         let added = !remaining.is_empty();
         let stack = self.comment_stack(&route, added.then_some(remaining.len()));
@@ -331,28 +339,15 @@ impl SopsFile {
                     })
                 })?,
             );
-            let parent = match node_at_mut(&mut self.docs[0].root, &route) {
-                NodeMut::Map(m) | NodeMut::Node(Node::Map(m)) => m,
-                NodeMut::Node(_) => unreachable!("locate stops at maps"),
-            };
             let mut leaf = Scalar::new(Value::Str(enc.clone()), Span::default());
             leaf.mac_bytes = Some(mac_bytes);
-            let mut node = Node::Scalar(leaf);
-            for k in remaining[1..].iter().rev() {
-                node = Node::Map(Map {
-                    items: vec![MapItem::Entry(Entry {
-                        key: k.clone(),
-                        key_span: Span::default(),
-                        value: node,
-                    })],
-                    ..Map::default()
-                });
-            }
-            parent.items.push(MapItem::Entry(Entry {
-                key: remaining[0].clone(),
-                key_span: Span::default(),
-                value: node,
-            }));
+            route::graft(
+                &mut self.docs[0].root,
+                &route,
+                &remaining,
+                Node::Scalar(leaf),
+                self.format,
+            );
         } else {
             edits.push(
                 splice::replacement(self.format, &self.src, &self.docs[0].root, &route, &enc)
@@ -431,21 +426,23 @@ impl SopsFile {
             }
         }
         if let Some(levels) = new_levels {
-            if let NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) = cur {
-                let end = m
-                    .items
-                    .iter()
-                    .position(
-                        |i| matches!(i, MapItem::Entry(e) if route.is_empty() && is_meta(&e.key)),
-                    )
-                    .unwrap_or(m.items.len());
-                stack.push(
+            // The level that grows sees the comments after its last element (sops appends
+            // after them); a null that becomes a map or a list starts an empty level.
+            let own = match cur {
+                NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => {
+                    let end = m
+                        .items
+                        .iter()
+                        .position(
+                            |i| matches!(i, MapItem::Entry(e) if route.is_empty() && is_meta(&e.key)),
+                        )
+                        .unwrap_or(m.items.len());
                     comments_before_map(&m.items[..end])
-                        .into_iter()
-                        .map(str::to_owned)
-                        .collect(),
-                );
-            }
+                }
+                NodeRef::Node(Node::Seq(s)) => comments_before_seq(&s.items),
+                NodeRef::Node(Node::Scalar(_)) => Vec::new(),
+            };
+            stack.push(own.into_iter().map(str::to_owned).collect());
             stack.extend(std::iter::repeat_n(Vec::new(), levels.saturating_sub(1)));
         }
         stack
@@ -495,114 +492,4 @@ fn read_metadata(format: Format, doc: &Document) -> Result<Metadata, MetadataErr
             None => Err(MetadataError::Missing),
         },
     }
-}
-
-/// A borrowed node, or the root map (which is not a `Node`).
-pub(super) enum NodeRef<'a> {
-    Map(&'a Map),
-    Node(&'a Node),
-}
-
-pub(super) enum NodeMut<'a> {
-    Map(&'a mut Map),
-    Node(&'a mut Node),
-}
-
-/// Follows a key path. `Err` says how many steps were followed and what stood in the way (a
-/// value or list where a map was needed, or the other way round).
-pub(super) fn locate(
-    root: &Map,
-    kp: &KeyPath,
-    format: Format,
-) -> Result<Located, (usize, &'static str)> {
-    let is_meta = format.metadata_test();
-    let mut route = Vec::new();
-    let mut cur = NodeRef::Map(root);
-    for (i, step) in kp.steps().iter().enumerate() {
-        match (cur, step) {
-            (NodeRef::Map(m) | NodeRef::Node(Node::Map(m)), Step::Key(k)) => {
-                let found = m.items.iter().position(|item| {
-                    matches!(item, MapItem::Entry(e) if e.key == *k && !(route.is_empty() && is_meta(&e.key)))
-                });
-                match found {
-                    Some(idx) => {
-                        route.push(Hop(idx));
-                        let MapItem::Entry(e) = &m.items[idx] else {
-                            unreachable!()
-                        };
-                        cur = NodeRef::Node(&e.value);
-                    }
-                    None => {
-                        let remaining = kp.steps()[i..]
-                            .iter()
-                            .map(|s| match s {
-                                Step::Key(k) => k.clone(),
-                                Step::Index(n) => n.to_string(),
-                            })
-                            .collect();
-                        return Ok(Located::Missing { route, remaining });
-                    }
-                }
-            }
-            (NodeRef::Node(Node::Seq(s)), Step::Index(n)) => {
-                let idx = s
-                    .items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, item)| matches!(item, SeqItem::Node(_)))
-                    .nth(*n)
-                    .map(|(idx, _)| idx)
-                    .ok_or((i, "a list shorter than that"))?;
-                route.push(Hop(idx));
-                let SeqItem::Node(node) = &s.items[idx] else {
-                    unreachable!()
-                };
-                cur = NodeRef::Node(node);
-            }
-            (NodeRef::Map(_) | NodeRef::Node(Node::Map(_)), Step::Index(_)) => {
-                return Err((i, "a map, not a list"));
-            }
-            (NodeRef::Node(Node::Seq(_)), Step::Key(_)) => return Err((i, "a list, not a map")),
-            (NodeRef::Node(Node::Scalar(_)), _) => {
-                return Err((i, "a single value, with no keys below it"));
-            }
-        }
-    }
-    Ok(Located::Found(route))
-}
-
-pub(super) fn node_at<'a>(root: &'a Map, route: &[Hop]) -> NodeRef<'a> {
-    let mut cur = NodeRef::Map(root);
-    for hop in route {
-        cur = match cur {
-            NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => match &m.items[hop.0] {
-                MapItem::Entry(e) => NodeRef::Node(&e.value),
-                MapItem::Comment(_) => unreachable!("routes point at entries"),
-            },
-            NodeRef::Node(Node::Seq(s)) => match &s.items[hop.0] {
-                SeqItem::Node(n) => NodeRef::Node(n),
-                SeqItem::Comment(_) => unreachable!("routes point at nodes"),
-            },
-            NodeRef::Node(Node::Scalar(_)) => unreachable!("routes end at scalars"),
-        };
-    }
-    cur
-}
-
-fn node_at_mut<'a>(root: &'a mut Map, route: &[Hop]) -> NodeMut<'a> {
-    let mut cur = NodeMut::Map(root);
-    for hop in route {
-        cur = match cur {
-            NodeMut::Map(m) | NodeMut::Node(Node::Map(m)) => match &mut m.items[hop.0] {
-                MapItem::Entry(e) => NodeMut::Node(&mut e.value),
-                MapItem::Comment(_) => unreachable!("routes point at entries"),
-            },
-            NodeMut::Node(Node::Seq(s)) => match &mut s.items[hop.0] {
-                SeqItem::Node(n) => NodeMut::Node(n),
-                SeqItem::Comment(_) => unreachable!("routes point at nodes"),
-            },
-            NodeMut::Node(Node::Scalar(_)) => unreachable!("routes end at scalars"),
-        };
-    }
-    cur
 }

@@ -20,6 +20,9 @@ pub mod gotime;
 pub mod json;
 pub mod keypath;
 pub mod metadata;
+#[cfg(test)]
+mod props;
+mod route;
 pub mod selection;
 pub mod shamir;
 mod splice;

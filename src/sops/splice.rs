@@ -5,10 +5,11 @@
 //! every byte. New entries are laid out as sops would lay them out (yaml.v3 indentation and
 //! quoting, Go's JSON indentation, dotenv lines), so a later `sops set` changes nothing else.
 
-use super::file::{Hop, NodeRef, node_at};
 use super::format::Format;
 use super::json::quote;
-use super::tree::{Document, Map, MapItem, Node, Span};
+use super::keypath::Step;
+use super::route::{Hop, NodeRef, node_at};
+use super::tree::{Document, Map, MapItem, Node, Seq, SeqItem, Span};
 use super::yaml::emit::{self, YNode, next_indent};
 use super::yaml::parse::column;
 
@@ -155,28 +156,76 @@ fn yaml_item_region(src: &str, value: Span) -> Result<Span, &'static str> {
     }
 }
 
-/// The edit that adds `remaining` keys (nested) under the map at `route`, ending in `enc`.
+/// The edit that grows the node at `route` by the `remaining` steps, ending in `enc`: a new
+/// entry in a map, a new last element in a list, or a map or list in place of a null.
 pub fn insertion(
     format: Format,
     src: &str,
     root: &Map,
     route: &[Hop],
-    remaining: &[String],
+    remaining: &[Step],
     enc: &str,
 ) -> Result<Edit, &'static str> {
-    let map = match node_at(root, route) {
-        NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => m,
-        _ => return Err("new keys can only go into a map"),
-    };
     let at_root = route.is_empty();
-    match format {
-        Format::Dotenv => Ok(Edit {
-            span: Span::new(map.append_at, map.append_at),
-            text: with_leading_newline(src, map.append_at, format!("{}={enc}\n", remaining[0])),
-        }),
-        Format::Yaml => yaml_insertion(src, root, map, at_root, remaining, enc),
-        Format::Json => json_insertion(src, root, map, at_root, remaining, enc),
+    match (format, node_at(root, route)) {
+        (_, NodeRef::Map(map) | NodeRef::Node(Node::Map(map))) => {
+            let Some(Step::Key(key)) = remaining.first() else {
+                return Err("new keys can only go into a map");
+            };
+            match format {
+                Format::Dotenv => Ok(Edit {
+                    span: Span::new(map.append_at, map.append_at),
+                    text: with_leading_newline(src, map.append_at, format!("{key}={enc}\n")),
+                }),
+                Format::Yaml => {
+                    let entry = [(key.clone(), nested(&remaining[1..], enc))];
+                    yaml_insertion(src, root, map, at_root, &entry)
+                }
+                Format::Json => {
+                    let keys = json_keys(remaining)?;
+                    json_insertion(src, root, map, at_root, &keys, enc)
+                }
+            }
+        }
+        (Format::Yaml, NodeRef::Node(Node::Seq(seq))) => {
+            yaml_append(src, root, seq, nested(&remaining[1..], enc))
+        }
+        (Format::Yaml, NodeRef::Node(Node::Scalar(null))) => {
+            let (parent, last) = route.split_at(route.len() - 1);
+            let (NodeRef::Node(Node::Map(owner)) | NodeRef::Map(owner)) = node_at(root, parent)
+            else {
+                return Err("a null inside a list cannot be replaced in place");
+            };
+            let Some(MapItem::Entry(e)) = owner.items.get(last[0].0) else {
+                return Err("a null inside a list cannot be replaced in place");
+            };
+            yaml_replace_null(src, root, e.key_span, null.span, nested(remaining, enc))
+        }
+        (Format::Json, NodeRef::Node(Node::Scalar(null))) => {
+            let keys = json_keys(remaining)?;
+            let outer = line_indent(src, null.span.start);
+            let inner = format!("{outer}{}", json_unit(src, root));
+            Ok(Edit {
+                span: null.span,
+                text: format!(
+                    "{{\n{inner}{}\n{outer}}}",
+                    json_nested(&keys, enc, &inner, json_unit(src, root))
+                ),
+            })
+        }
+        _ => Err("cannot add to a list in this format"),
     }
+}
+
+/// A JSON insertion names keys only (new lists are not written in JSON).
+fn json_keys(remaining: &[Step]) -> Result<Vec<String>, &'static str> {
+    remaining
+        .iter()
+        .map(|s| match s {
+            Step::Key(k) => Ok(k.clone()),
+            Step::Index(_) => Err("a new list cannot be created in a JSON file"),
+        })
+        .collect()
 }
 
 fn with_leading_newline(src: &str, pos: usize, text: String) -> String {
@@ -187,14 +236,82 @@ fn with_leading_newline(src: &str, pos: usize, text: String) -> String {
     }
 }
 
-fn nested(remaining: &[String], enc: &str) -> YNode {
-    remaining
+fn nested(steps: &[Step], enc: &str) -> YNode {
+    steps
         .iter()
-        .skip(1)
         .rev()
-        .fold(YNode::Str(enc.to_owned()), |node, k| {
-            YNode::Map(vec![(k.clone(), node)])
+        .fold(YNode::Str(enc.to_owned()), |node, step| match step {
+            Step::Key(k) => YNode::Map(vec![(k.clone(), node)]),
+            Step::Index(_) => YNode::Seq(vec![node]),
         })
+}
+
+/// The start of the text that replaces a value written after `key:` on the same line: just
+/// after the colon, so `key: {}` becomes `key:` and the new block (no trailing space, as
+/// yaml.v3 writes it).
+fn after_colon(src: &str, value_start: usize) -> usize {
+    let before = src[..value_start].trim_end_matches([' ', '\t']);
+    if before.ends_with(':') {
+        before.len()
+    } else {
+        value_start
+    }
+}
+
+/// The block lines of `value` after `key:` (its first line included), as yaml.v3 writes them
+/// for a key at column `owner`.
+fn block_after_key(value: &YNode, owner: usize, unit: usize) -> String {
+    let lines = match value {
+        YNode::Seq(items) => emit::seq_lines(items, next_indent(owner, unit), unit),
+        YNode::Map(entries) => emit::map_lines(entries, next_indent(owner, unit), unit),
+        // Never: a grown value has at least one step.
+        _ => String::new(),
+    };
+    format!("\n{}", lines.trim_end_matches('\n'))
+}
+
+fn yaml_replace_null(
+    src: &str,
+    root: &Map,
+    key: Span,
+    null: Span,
+    value: YNode,
+) -> Result<Edit, &'static str> {
+    let region = yaml_entry_value_region(src, key, null)?;
+    let start = after_colon(src, region.start);
+    let owner = column(src, key.start);
+    Ok(Edit {
+        span: Span::new(start, region.end.max(start)),
+        text: block_after_key(&value, owner, yaml_unit(root)),
+    })
+}
+
+/// Appends `value` as the new last element of a list (after the comments that end it), or
+/// turns an empty flow list `[]` into a block list.
+fn yaml_append(src: &str, root: &Map, seq: &Seq, value: YNode) -> Result<Edit, &'static str> {
+    let unit = yaml_unit(root);
+    if seq.flow {
+        if seq.items.iter().any(|i| matches!(i, SeqItem::Node(_))) {
+            return Err("the list is written in flow style ([...])");
+        }
+        let start = after_colon(src, seq.span.start);
+        if start == seq.span.start {
+            return Err("a flow list inside a list cannot be replaced in place");
+        }
+        let owner = line_indent(src, seq.span.start).len();
+        return Ok(Edit {
+            span: Span::new(start, seq.span.end),
+            text: block_after_key(&YNode::Seq(vec![value]), owner, unit),
+        });
+    }
+    let dash = seq
+        .dash
+        .ok_or("the list has no elements to line a new one up with")?;
+    let pos = seq.append_at;
+    Ok(Edit {
+        span: Span::new(pos, pos),
+        text: with_leading_newline(src, pos, emit::seq_lines(&[value], dash, unit)),
+    })
 }
 
 fn yaml_insertion(
@@ -202,20 +319,31 @@ fn yaml_insertion(
     root: &Map,
     map: &Map,
     at_root: bool,
-    remaining: &[String],
-    enc: &str,
+    entry: &[(String, YNode)],
 ) -> Result<Edit, &'static str> {
     let unit = yaml_unit(root);
-    let entry = [(remaining[0].clone(), nested(remaining, enc))];
     if map.flow {
         if map.entries().next().is_some() {
             return Err("the map is written in flow style ({...})");
         }
-        // `key: {}` becomes a block map under `key`.
+        // `key: {}` becomes a block map under `key` (any comment sops wrote inside the braces
+        // goes too: sops itself drops it on reading).
+        let start = after_colon(src, map.span.start);
+        if start == map.span.start {
+            if !src[..start].trim_end_matches(' ').ends_with('-') {
+                return Err("a flow map inside a flow collection cannot be replaced in place");
+            }
+            // `- {}` becomes `- key: value`, the keys lined up after the dash.
+            let lines = emit::map_lines_inline(entry, column(src, start), unit);
+            return Ok(Edit {
+                span: map.span,
+                text: lines.trim_end_matches('\n').to_owned(),
+            });
+        }
         let owner = line_indent(src, map.span.start).len();
-        let lines = emit::map_lines(&entry, next_indent(owner, unit), unit);
+        let lines = emit::map_lines(entry, next_indent(owner, unit), unit);
         return Ok(Edit {
-            span: map.span,
+            span: Span::new(start, map.span.end),
             text: format!("\n{}", lines.trim_end_matches('\n')),
         });
     }
@@ -230,7 +358,7 @@ fn yaml_insertion(
     };
     Ok(Edit {
         span: Span::new(pos, pos),
-        text: with_leading_newline(src, pos, emit::map_lines(&entry, indent, unit)),
+        text: with_leading_newline(src, pos, emit::map_lines(entry, indent, unit)),
     })
 }
 

@@ -87,6 +87,11 @@ pub struct Seq {
     pub span: Span,
     /// Written in flow style, or a JSON array.
     pub flow: bool,
+    /// The column of the dashes of a block sequence with elements (to line up a new one).
+    pub dash: Option<usize>,
+    /// Where a new last element of a block sequence goes: after the last element and the
+    /// comments that end the sequence.
+    pub append_at: usize,
 }
 
 /// An element of a sequence.

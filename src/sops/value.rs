@@ -132,6 +132,60 @@ pub fn format_go_float(f: f64) -> String {
     }
 }
 
+/// How `sops decrypt --extract` prints a non-string value of a YAML file (yaml.v3's encoder,
+/// without the document's final newline): `true`, `5`, `1.5`, `1e+10`, `.nan`, `-.inf`, times in
+/// RFC 3339. Strings are printed as they are by the caller.
+pub fn yaml_text(v: &Value) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(match v {
+        Value::Bool(b) => b.to_string().into_bytes(),
+        Value::Float(f) if f.is_nan() => b".nan".to_vec(),
+        Value::Float(f) if f.is_infinite() => {
+            if *f > 0.0 {
+                b".inf".to_vec()
+            } else {
+                b"-.inf".to_vec()
+            }
+        }
+        // yaml.v3: strconv.FormatFloat(f, 'g', -1, 64), which switches to an exponent below
+        // 1e-4 and from 1e+06 on ("shortest" uses precision 6 for that choice).
+        Value::Float(f) => go_float_exp_outside(*f, -4, 6).into_bytes(),
+        other => other.to_bytes().to_vec(),
+    })
+}
+
+/// How `sops decrypt --extract` prints a non-string value of a JSON file (Go's encoding/json):
+/// `true`, `5`, `10000000000`, `1e+21`, `1e-7`.
+pub fn json_text(v: &Value) -> Zeroizing<Vec<u8>> {
+    Zeroizing::new(match v {
+        Value::Bool(b) => b.to_string().into_bytes(),
+        Value::Float(f) if f.is_finite() && *f != 0.0 && (f.abs() < 1e-6 || f.abs() >= 1e21) => {
+            // encoding/json: 'e' format, then `e-07` shortened to `e-7`.
+            let s = go_float_exp_outside(*f, i32::MAX, i32::MIN);
+            match s.find("e-0") {
+                Some(i) if s.len() == i + 4 => format!("{}e-{}", &s[..i], &s[i + 3..]),
+                _ => s,
+            }
+            .into_bytes()
+        }
+        other => other.to_bytes().to_vec(),
+    })
+}
+
+/// A finite float in Go's shortest form: exponent form (`1.5e+10`, `1e-05`: two exponent digits
+/// at least) when the decimal exponent is below `lo` or at least `hi`, else plain decimals.
+fn go_float_exp_outside(f: f64, lo: i32, hi: i32) -> String {
+    // Rust's `{:e}` is the shortest round-trip mantissa with its exponent: `1.23456789e8`.
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if f != 0.0 && (exp < lo || exp >= hi) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
+    } else {
+        f.to_string()
+    }
+}
+
 /// Go's `strconv.Atoi`: optional sign, decimal digits, 64-bit range.
 pub fn parse_go_atoi(s: &str) -> Option<i64> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
@@ -215,6 +269,36 @@ mod tests {
         assert!(Value::from_typed_bytes("int", b"4_2").is_err());
         assert!(Value::from_typed_bytes("float", b"1e400").is_err());
         assert!(Value::from_typed_bytes("bool", b"yes").is_err());
+    }
+
+    #[test]
+    fn printed_forms_match_sops_extract() {
+        // Observed with `sops decrypt --extract` (3.11) on YAML and JSON files.
+        let y = |v: Value| String::from_utf8(yaml_text(&v).to_vec()).unwrap();
+        assert_eq!(y(Value::Bool(true)), "true");
+        assert_eq!(y(Value::Float(f64::NAN)), ".nan");
+        assert_eq!(y(Value::Float(f64::INFINITY)), ".inf");
+        assert_eq!(y(Value::Float(f64::NEG_INFINITY)), "-.inf");
+        assert_eq!(y(Value::Float(1e10)), "1e+10");
+        assert_eq!(y(Value::Float(1e21)), "1e+21");
+        assert_eq!(y(Value::Float(1e-7)), "1e-07");
+        assert_eq!(y(Value::Float(1e-5)), "1e-05");
+        assert_eq!(y(Value::Float(1e-4)), "0.0001");
+        assert_eq!(y(Value::Float(123456789.0)), "1.23456789e+08");
+        assert_eq!(y(Value::Float(100000.0)), "100000");
+        assert_eq!(y(Value::Float(1e6)), "1e+06");
+        assert_eq!(y(Value::Float(1.0)), "1");
+        assert_eq!(y(Value::Float(-0.0)), "-0");
+        assert_eq!(y(Value::Float(1.5)), "1.5");
+        assert_eq!(y(Value::Int(5)), "5");
+        let j = |v: Value| String::from_utf8(json_text(&v).to_vec()).unwrap();
+        assert_eq!(j(Value::Bool(false)), "false");
+        assert_eq!(j(Value::Float(1e10)), "10000000000");
+        assert_eq!(j(Value::Float(123456789.0)), "123456789");
+        assert_eq!(j(Value::Float(1e21)), "1e+21");
+        assert_eq!(j(Value::Float(1e-7)), "1e-7");
+        assert_eq!(j(Value::Float(-0.0)), "-0");
+        assert_eq!(j(Value::Float(1.0)), "1");
     }
 
     #[test]

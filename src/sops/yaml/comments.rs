@@ -60,16 +60,76 @@ fn seq_indent(src: &str, seq: &Seq) -> usize {
     }
 }
 
+/// Whether the comment at `pos` follows a list's bare dash: on the dash's line (`- # c`, or
+/// `- #ENC[…]` as sops writes the head comment of a nested list), or on comment lines between a
+/// `-` alone on its line and the item's content. yaml.v3 gives it to the item's own collection,
+/// which starts after it.
+fn after_dash(src: &str, pos: usize, seq: &Seq) -> bool {
+    let dash = seq_indent(src, seq);
+    let is_dash = |line: &str| line.trim() == "-" && line.find('-') == Some(dash);
+    let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let prefix = &src[start..pos];
+    if !prefix.trim().is_empty() {
+        // The dash must be this list's: a nested list's first item is not the one it heads.
+        return is_dash(prefix);
+    }
+    for line in src[..start].lines().rev() {
+        // The line without its comment (`- # c` is a dash line too).
+        let code = line
+            .char_indices()
+            .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with([' ', '\t'])))
+            .map_or(line, |(i, _)| &line[..i]);
+        if code.trim().is_empty() {
+            continue;
+        }
+        return is_dash(code);
+    }
+    false
+}
+
+/// Whether the comment at `pos` (column `col`) is in the first block of comments right after a
+/// nested block ending at `end`, and no key or item at its own column follows that block:
+/// yaml.v3 then makes it the foot comment of the innermost collection ending there, whatever
+/// its indentation (sops writes such files: observed in the differential test, seed 113; see
+/// fixtures/SET-BEHAVIOUR.md §3.2). Column 0 is always the top level.
+fn trails_nested_block(src: &str, end: usize, pos: usize, col: usize) -> bool {
+    if col == 0 {
+        return false;
+    }
+    let from = next_line(src, end);
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    if from > line_start {
+        return false;
+    }
+    let same_block = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with('#') && l.len() - t.len() == col
+    };
+    if !src[from..line_start].lines().all(same_block) {
+        return false;
+    }
+    for line in src[pos..].lines().skip(1) {
+        let t = line.trim_start();
+        if t.is_empty() || same_block(line) {
+            continue;
+        }
+        return line.len() - t.len() != col;
+    }
+    true
+}
+
 /// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.
 fn belongs_inside(src: &str, node: &Node, pos: usize, col: usize) -> bool {
     let inside = pos < node_end(node);
+    // Only a block collection with content has a last item a foot comment can follow.
+    let trails = || trails_nested_block(src, node_end(node), pos, col);
     match node {
-        Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind)),
+        Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind || trails())),
         Node::Seq(s) => {
             inside
                 || (!s.flow
                     && s.items.iter().any(|i| matches!(i, SeqItem::Node(_)))
-                    && col >= seq_indent(src, s))
+                    && (col >= seq_indent(src, s) || trails()))
         }
         Node::Scalar(_) => false,
     }
@@ -213,6 +273,11 @@ fn place_in_map(src: &str, map: &mut Map, comments: Vec<Comment>) {
 }
 
 fn place_in_seq(src: &str, seq: &mut Seq, comments: Vec<Comment>) {
+    let dash_heads: Vec<usize> = comments
+        .iter()
+        .map(|c| c.span.start)
+        .filter(|&pos| after_dash(src, pos, seq))
+        .collect();
     let keys = Keys::new(
         seq.items.len(),
         seq.items
@@ -230,6 +295,11 @@ fn place_in_seq(src: &str, seq: &mut Seq, comments: Vec<Comment>) {
         |items, comment| {
             let pos = comment.span.start;
             let (next, prev) = keys.around(pos);
+            if dash_heads.contains(&pos)
+                && let Some(SeqItem::Node(Node::Map(_) | Node::Seq(_))) = items.get(next)
+            {
+                return Spot::Inside(next);
+            }
             let prev = prev.and_then(|p| match &items[p] {
                 SeqItem::Node(n) => Some((p, n)),
                 SeqItem::Comment(_) => None,
@@ -306,6 +376,13 @@ fn set_in_node(src: &str, node: &mut Node) {
                     set_in_node(src, n);
                 }
             }
+            if !s.flow && s.items.iter().any(|i| matches!(i, SeqItem::Node(_))) {
+                s.dash = Some(seq_indent(src, s));
+                let end = full_end(node);
+                if let Node::Seq(s) = node {
+                    s.append_at = next_line(src, end);
+                }
+            }
         }
         Node::Scalar(_) => {}
     }
@@ -369,7 +446,9 @@ mod tests {
     /// current one must agree with.
     mod reference {
         use crate::sops::tree::{Comment, Document, Map, MapItem, Node, Seq, SeqItem, Span};
-        use crate::sops::yaml::comments::{belongs_inside, same_line, set_append_positions};
+        use crate::sops::yaml::comments::{
+            after_dash, belongs_inside, same_line, set_append_positions,
+        };
         use crate::sops::yaml::parse::{column, find_comments, node_start};
 
         /// The comment pass as it was: one comment at a time, each with a scan and an insertion.
@@ -432,6 +511,17 @@ mod tests {
                 .iter()
                 .position(|i| matches!(i, SeqItem::Node(n) if node_start(n) > pos))
                 .unwrap_or(seq.items.len());
+            if after_dash(src, pos, seq) {
+                match seq.items.get_mut(next) {
+                    Some(SeqItem::Node(Node::Map(inner))) => {
+                        return place_in_map(src, inner, comment);
+                    }
+                    Some(SeqItem::Node(Node::Seq(inner))) => {
+                        return place_in_seq(src, inner, comment);
+                    }
+                    _ => {}
+                }
+            }
             let prev = seq.items[..next]
                 .iter()
                 .rposition(|i| matches!(i, SeqItem::Node(_)));

@@ -44,6 +44,20 @@ pub fn map_lines(entries: &[(String, YNode)], indent: usize, unit: usize) -> Str
     out
 }
 
+/// [`map_lines`] whose first key follows text already on its line (a `- `).
+pub fn map_lines_inline(entries: &[(String, YNode)], indent: usize, unit: usize) -> String {
+    let mut out = String::new();
+    map_body(&mut out, entries, indent, unit, true);
+    out
+}
+
+/// The lines of block-list elements whose dashes stand at column `dash`.
+pub fn seq_lines(items: &[YNode], dash: usize, unit: usize) -> String {
+    let mut out = String::new();
+    seq_body(&mut out, items, dash, unit);
+    out
+}
+
 fn pad(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }

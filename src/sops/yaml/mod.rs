@@ -2,6 +2,7 @@
 
 mod comments;
 pub mod emit;
+mod mask;
 pub mod parse;
 pub mod resolve;
 

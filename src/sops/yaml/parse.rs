@@ -95,8 +95,21 @@ pub(super) type AttachComments = fn(&str, &mut [Document], &[Span], &[usize]);
 
 /// [`parse`] with a given comment pass (tests compare comment passes).
 pub(super) fn parse_with(src: &str, attach: AttachComments) -> Result<Vec<Document>, YamlError> {
-    let mut b = Builder::new(src);
-    let parser = Parser::new_from_str(src);
+    match parse_view(src, src, attach) {
+        Err(e) => match super::mask::flatten_commented_flow_maps(src) {
+            // sops's multi-line `{ #comment }` layout: parse it with the map on one line.
+            Some(view) => parse_view(&view, src, attach).map_err(|_| e),
+            None => Err(e),
+        },
+        ok => ok,
+    }
+}
+
+/// Parses `view` (the text itself, or the text with bytes blanked in place) and takes the
+/// comments from `src`.
+fn parse_view(view: &str, src: &str, attach: AttachComments) -> Result<Vec<Document>, YamlError> {
+    let mut b = Builder::new(view);
+    let parser = Parser::new_from_str(view);
     for next in parser {
         let (event, span) = next.map_err(|e| YamlError {
             line: e.marker().line(),

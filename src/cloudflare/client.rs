@@ -90,13 +90,7 @@ impl Client {
         credential: Option<ManagementCredential>,
         config: ClientConfig,
     ) -> Result<Self, ApiError> {
-        let management = match credential {
-            Some(m) => {
-                let headers = auth_headers(m.credential(), m.source())?;
-                Some((m, headers))
-            }
-            None => None,
-        };
+        let management = with_headers(credential)?;
         Ok(Self {
             transport: Transport::new(base, config)?,
             management,
@@ -110,13 +104,7 @@ impl Client {
         &self,
         credential: Option<ManagementCredential>,
     ) -> Result<Self, ApiError> {
-        let management = match credential {
-            Some(m) => {
-                let headers = auth_headers(m.credential(), m.source())?;
-                Some((m, headers))
-            }
-            None => None,
-        };
+        let management = with_headers(credential)?;
         Ok(Self {
             transport: self.transport.clone(),
             management,
@@ -541,6 +529,18 @@ impl Client {
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
     // Serializing a `Value` cannot fail (all keys are strings).
     serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+/// A management credential with its authentication headers, built once per client.
+fn with_headers(
+    credential: Option<ManagementCredential>,
+) -> Result<Option<(ManagementCredential, HeaderMap)>, ApiError> {
+    credential
+        .map(|m| {
+            let headers = auth_headers(m.credential(), m.source())?;
+            Ok((m, headers))
+        })
+        .transpose()
 }
 
 #[cfg(test)]

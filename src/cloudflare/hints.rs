@@ -255,7 +255,12 @@ fn refusal_hint(
         Refusal::Other if (300..400).contains(&status) => "Cloudflare answered with a redirect, \
             which cfsecret never follows: check CLOUDFLARE_API_BASE_URL"
             .to_owned(),
-        Refusal::Other => return None,
+        // A refusal cfsecret has no words of its own for: Cloudflare's message (printed above,
+        // escaped) is the best guide, and a definite refusal changed nothing.
+        Refusal::Other => format!(
+            "Cloudflare refused this call with HTTP {status} and changed nothing; read its \
+             message above, fix what it names, then run again"
+        ),
     })
 }
 

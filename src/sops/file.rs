@@ -54,6 +54,9 @@ pub struct SetResult {
     pub text: Option<String>,
     /// Whether the key was added rather than replaced.
     pub added: bool,
+    /// Where the value now is: the key path asked for, with a position at or past a list's end
+    /// (where sops appends) or in a new list replaced by the position it took.
+    pub at: KeyPath,
 }
 
 impl SopsFile {
@@ -283,6 +286,7 @@ impl SopsFile {
             return Ok(SetResult {
                 text: None,
                 added: false,
+                at: kp.clone(),
             });
         }
         let located =
@@ -310,6 +314,7 @@ impl SopsFile {
             Located::Missing { route, remaining } => (route, remaining),
         };
         let added = !remaining.is_empty();
+        let at = super::route::landed(&self.docs[0].root, kp, &route, &remaining);
         let stack = self.comment_stack(&route, added.then_some(remaining.len()));
         if !self.metadata.selection.should_encrypt(&keys, &stack, false) {
             let (field, value) = self.metadata.selection.rule.field();
@@ -392,6 +397,7 @@ impl SopsFile {
         Ok(SetResult {
             text: Some(text),
             added,
+            at,
         })
     }
 

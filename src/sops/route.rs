@@ -142,6 +142,25 @@ pub(super) fn node_at_mut<'a>(root: &'a mut Map, route: &[Hop]) -> NodeMut<'a> {
     cur
 }
 
+/// Where a set along `kp` puts its value, given what [`locate`] found (`route` followed,
+/// `remaining` to grow): positions past a list's end become its length (sops appends), and
+/// positions in lists that are made new become 0.
+pub(super) fn landed(root: &Map, kp: &KeyPath, route: &[Hop], remaining: &[Step]) -> KeyPath {
+    let followed = kp.steps().len() - remaining.len();
+    let mut steps = kp.steps()[..followed].to_vec();
+    for (i, step) in remaining.iter().enumerate() {
+        steps.push(match step {
+            Step::Key(k) => Step::Key(k.clone()),
+            Step::Index(_) if i == 0 => match node_at(root, route) {
+                NodeRef::Node(Node::Seq(s)) => Step::Index(s.items.len()),
+                _ => Step::Index(0),
+            },
+            Step::Index(_) => Step::Index(0),
+        });
+    }
+    KeyPath::from_steps(steps)
+}
+
 /// The tree node the remaining steps make around `leaf`: a map per key, a one-element list per
 /// position (sops appends whatever the position).
 pub(super) fn grown(steps: &[Step], leaf: Node) -> Node {

@@ -200,6 +200,9 @@ const RESERVE_SLACK: u64 = 4096;
 struct Rendered {
     text: String,
     key: crate::sops::cipher::DataKey,
+    /// Where the value is in the new text (a list position may differ from the one asked for:
+    /// past a list's end sops appends).
+    at: KeyPath,
 }
 
 /// The result of the checks before an irreversible step.
@@ -239,7 +242,8 @@ impl LockedSops<'_> {
                     created_file: false,
                     added_key: result.added,
                 };
-                Ok((result.text.map(|text| Rendered { text, key }), outcome))
+                let at = result.at;
+                Ok((result.text.map(|text| Rendered { text, key, at }), outcome))
             }
             None => {
                 let cwd = std::env::current_dir().map_err(|e| {
@@ -252,7 +256,11 @@ impl LockedSops<'_> {
                     create::new_file(format, &self.store.key, secret, &plan, GoTime::now_utc())
                         .map_err(|k| SopsError::new(&self.store.path, k))?;
                 Ok((
-                    Some(Rendered { text, key }),
+                    Some(Rendered {
+                        text,
+                        key,
+                        at: self.store.key.clone(),
+                    }),
                     WriteOutcome {
                         changed: true,
                         created_file: true,
@@ -319,9 +327,7 @@ impl LockedSops<'_> {
         };
         let file = SopsFile::open_with_key(&self.real, rendered.text.clone(), &rendered.key)
             .map_err(|e| refuse(e.to_string()))?;
-        let got = file
-            .get(&self.store.key)
-            .map_err(|e| refuse(e.to_string()))?;
+        let got = file.get(&rendered.at).map_err(|e| refuse(e.to_string()))?;
         if !crate::secret::eq(&got, secret) {
             return Err(refuse("the key holds another value".into()));
         }

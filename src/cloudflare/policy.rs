@@ -15,6 +15,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 use super::permissions::ResolvedPermission;
 use super::token::{
     Condition, Effect, IpCondition, PermissionGroupRef, Policy, ResourceValue, Resources, Token,
@@ -276,28 +278,15 @@ pub fn normalize_cidr(input: &str) -> Result<String, PolicyError> {
             .filter(|p| *p <= max)
             .ok_or_else(|| bad(format!("the prefix length must be 0 to {max}")))?,
     };
-    let network = mask(ip, prefix);
-    if network != ip {
+    let net =
+        IpNet::new(ip, prefix).map_err(|_| bad(format!("the prefix length must be 0 to {max}")))?;
+    if net.trunc() != net {
         return Err(bad(format!(
-            "host bits are set; the network is {network}/{prefix}"
+            "host bits are set; the network is {}",
+            net.trunc()
         )));
     }
-    Ok(format!("{ip}/{prefix}"))
-}
-
-fn mask(ip: IpAddr, prefix: u8) -> IpAddr {
-    match ip {
-        IpAddr::V4(v4) => {
-            let bits = u32::from(v4);
-            let m = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V4((bits & m).into())
-        }
-        IpAddr::V6(v6) => {
-            let bits = u128::from(v6);
-            let m = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
-            IpAddr::V6((bits & m).into())
-        }
-    }
+    Ok(net.to_string())
 }
 
 /// The IP condition from `--allow-ip` and `--deny-ip`; `None` when both are empty (an empty

@@ -170,7 +170,7 @@ pub(super) fn suggest(
         let name = normalize(&g.name);
         let best = cands
             .iter()
-            .map(|(c, _)| levenshtein(c, &name))
+            .map(|(c, _)| strsim::levenshtein(c, &name))
             .min()
             .unwrap_or(usize::MAX);
         let longest = cands
@@ -209,21 +209,6 @@ pub(super) fn filter_word(cands: &[(String, Option<Scope>)], groups: &[Permissio
         .or_else(|| words.iter().find(|w| !SKIP.contains(w)))
         .or_else(|| words.first())
         .map_or_else(String::new, |w| (*w).to_owned())
-}
-
-/// Edit distance between two strings, by characters.
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 #[cfg(test)]
@@ -266,8 +251,9 @@ mod tests {
 
     #[test]
     fn edit_distance() {
-        assert_eq!(levenshtein("kitten", "sitting"), 3);
-        assert_eq!(levenshtein("", "abc"), 3);
-        assert_eq!(levenshtein("dns write", "dns write"), 0);
+        // By characters, as the suggestions need (strsim's `levenshtein` counts chars).
+        assert_eq!(strsim::levenshtein("kitten", "sitting"), 3);
+        assert_eq!(strsim::levenshtein("", "abc"), 3);
+        assert_eq!(strsim::levenshtein("dns write", "dns write"), 0);
     }
 }

@@ -4,21 +4,22 @@
 //! as RFC 3339 to build the MAC's additional data; YAML timestamps (`2024-01-02`) are typed as
 //! time and hashed into the MAC as RFC 3339 with nanoseconds; `type:time` values are parsed back
 //! from RFC 3339. A general-purpose date crate normalises differently (offsets, fractions), so
-//! this module keeps the civil fields and the offset as written.
+//! this module keeps the civil fields and the offset as written; the calendar (valid days, leap
+//! years, days since the epoch) is jiff's.
 
 use std::fmt::Write as _;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::civil::{Date, DateTime};
+use jiff::{SignedDuration, Timestamp};
+
+/// 1970-01-01, the day `unix` counts from.
+const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 /// A civil date-time with a fixed UTC offset, like a Go `time.Time` from `time.Parse`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct GoTime {
-    year: i32,
-    month: u8,
-    day: u8,
-    hour: u8,
-    minute: u8,
-    second: u8,
-    nanos: u32,
+    /// The civil date and time as written, nanoseconds included.
+    civil: DateTime,
     /// Offset from UTC in seconds (0 prints as `Z`, as Go does).
     offset: i32,
 }
@@ -26,37 +27,31 @@ pub struct GoTime {
 impl GoTime {
     /// The current time in UTC, truncated to whole seconds (as sops writes `lastmodified`).
     pub fn now_utc() -> Self {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        Self::from_unix(secs)
+        Self::from_unix(Timestamp::now().as_second())
     }
 
-    /// The UTC civil time of a Unix timestamp.
+    /// The UTC civil time of a Unix timestamp (clamped to jiff's range, years ±9999).
     pub fn from_unix(secs: i64) -> Self {
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+        let bound = if secs < 0 {
+            Timestamp::MIN
+        } else {
+            Timestamp::MAX
+        };
+        let ts = Timestamp::from_second(secs).unwrap_or(bound);
         Self {
-            year,
-            month,
-            day,
-            hour: (rem / 3600) as u8,
-            minute: (rem / 60 % 60) as u8,
-            second: (rem % 60) as u8,
-            nanos: 0,
+            civil: jiff::tz::Offset::UTC.to_datetime(ts),
             offset: 0,
         }
     }
 
-    /// Seconds since the Unix epoch (the offset applied).
+    /// Seconds since the Unix epoch (the offset applied; the fraction ignored).
     pub fn unix(&self) -> i64 {
-        let days = days_from_civil(self.year, self.month, self.day);
-        days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second)
+        let t = self.civil.time();
+        let day = self.civil.date().duration_since(EPOCH);
+        (day + SignedDuration::from_secs(
+            i64::from(t.hour()) * 3600 + i64::from(t.minute()) * 60 + i64::from(t.second()),
+        ))
+        .as_secs()
             - i64::from(self.offset)
     }
 
@@ -126,23 +121,18 @@ impl GoTime {
         nanos: u32,
         offset: i32,
     ) -> Option<Self> {
-        let year = i32::try_from(year).ok()?;
-        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month as u8) {
-            return None;
-        }
-        if hour > 23 || minute > 59 || second > 59 {
-            return None;
-        }
-        Some(Self {
-            year,
-            month: month as u8,
-            day: day as u8,
-            hour: hour as u8,
-            minute: minute as u8,
-            second: second as u8,
-            nanos,
-            offset,
-        })
+        // jiff refuses a day the month lacks, hour 24 and second 60, as Go's `time.Parse` does.
+        let civil = DateTime::new(
+            i16::try_from(year).ok()?,
+            i8::try_from(month).ok()?,
+            i8::try_from(day).ok()?,
+            i8::try_from(hour).ok()?,
+            i8::try_from(minute).ok()?,
+            i8::try_from(second).ok()?,
+            i32::try_from(nanos).ok()?,
+        )
+        .ok()?;
+        Some(Self { civil, offset })
     }
 
     /// Formats as Go's `time.RFC3339`: whole seconds, `Z` for a zero offset.
@@ -156,8 +146,9 @@ impl GoTime {
     /// trailing zeros, omitted when zero.
     pub fn format_rfc3339_nano(&self) -> String {
         let mut out = self.date_time();
-        if self.nanos != 0 {
-            let frac = format!("{:09}", self.nanos);
+        let nanos = self.civil.subsec_nanosecond();
+        if nanos != 0 {
+            let frac = format!("{nanos:09}");
             out.push('.');
             out.push_str(frac.trim_end_matches('0'));
         }
@@ -168,7 +159,12 @@ impl GoTime {
     fn date_time(&self) -> String {
         format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            self.year, self.month, self.day, self.hour, self.minute, self.second
+            self.civil.year(),
+            self.civil.month(),
+            self.civil.day(),
+            self.civil.hour(),
+            self.civil.minute(),
+            self.civil.second()
         )
     }
 
@@ -267,44 +263,6 @@ impl<'a> Cursor<'a> {
             _ => None,
         }
     }
-}
-
-fn is_leap(year: i32) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i32, month: u8) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-// Howard Hinnant's days-from-civil algorithms (proleptic Gregorian calendar).
-fn days_from_civil(y: i32, m: u8, d: u8) -> i64 {
-    let y = i64::from(if m <= 2 { y - 1 } else { y });
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i32, u8, u8) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    ((if m <= 2 { y + 1 } else { y }) as i32, m, d)
 }
 
 #[cfg(test)]

@@ -2,13 +2,13 @@
 //! matching for IPv4 and IPv6.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
+use ipnet::IpNet;
+
+/// A network with its host bits cleared; the prefix arithmetic is ipnet's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cidr {
-    V4 { net: u32, len: u8 },
-    V6 { net: u128, len: u8 },
-}
+pub(crate) struct Cidr(IpNet);
 
 impl Cidr {
     /// Only `addr/len` is accepted: the docs say "CIDR strings only; for a
@@ -19,35 +19,18 @@ impl Cidr {
         if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        let len: u8 = len.parse().ok()?;
-        match addr.parse::<IpAddr>().ok()? {
-            IpAddr::V4(a) if len <= 32 => Some(Cidr::V4 {
-                net: u32::from(a) & mask32(len),
-                len,
-            }),
-            IpAddr::V6(a) if len <= 128 => Some(Cidr::V6 {
-                net: u128::from(a) & mask128(len),
-                len,
-            }),
-            _ => None,
-        }
+        let net = IpNet::new(addr.parse().ok()?, len.parse().ok()?).ok()?;
+        Some(Cidr(net.trunc()))
     }
 
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
-        match (self, canonical(ip)) {
-            (Cidr::V4 { net, len }, IpAddr::V4(a)) => u32::from(a) & mask32(*len) == *net,
-            (Cidr::V6 { net, len }, IpAddr::V6(a)) => u128::from(a) & mask128(*len) == *net,
-            _ => false,
-        }
+        self.0.contains(&canonical(ip))
     }
 }
 
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Cidr::V4 { net, len } => write!(f, "{}/{len}", Ipv4Addr::from(*net)),
-            Cidr::V6 { net, len } => write!(f, "{}/{len}", Ipv6Addr::from(*net)),
-        }
+        self.0.fmt(f)
     }
 }
 
@@ -57,18 +40,6 @@ pub(crate) fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,
-    }
-}
-
-fn mask32(len: u8) -> u32 {
-    if len == 0 { 0 } else { u32::MAX << (32 - len) }
-}
-
-fn mask128(len: u8) -> u128 {
-    if len == 0 {
-        0
-    } else {
-        u128::MAX << (128 - len)
     }
 }
 

@@ -4,7 +4,8 @@
 //! on the live API.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::Timestamp;
 
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
@@ -13,11 +14,7 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn now(&self) -> i64 {
-        let system = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
-        system + self.offset_secs.load(Ordering::SeqCst)
+        Timestamp::now().as_second() + self.offset_secs.load(Ordering::SeqCst)
     }
 
     pub(crate) fn advance(&self, secs: i64) {
@@ -25,39 +22,32 @@ impl Clock {
     }
 }
 
-/// `2018-07-01T05:20:00Z`
+/// `2018-07-01T05:20:00Z`; a second outside jiff's range (years ±9999) prints as its bound.
 pub(crate) fn format_ts(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let bound = if secs < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    };
+    Timestamp::from_second(secs).unwrap_or(bound).to_string()
 }
 
 /// Parses RFC 3339 (`Z` or `±hh:mm` offset, optional fraction, which is
-/// dropped because the API works in whole seconds).
+/// dropped because the API works in whole seconds). jiff parses more than
+/// RFC 3339 (basic format, `+0200`, no seconds), so the shape is checked here
+/// and the calendar left to jiff.
 pub(crate) fn parse_ts(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(r)?;
-        if !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60
+    let digits_at = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't')
+        || b[13] != b':'
+        || b[16] != b':'
+        || ![0..4, 5..7, 8..10, 11..13, 14..16, 17..19]
+            .into_iter()
+            .all(digits_at)
     {
         return None;
     }
@@ -69,60 +59,17 @@ pub(crate) fn parse_ts(s: &str) -> Option<i64> {
         }
         rest = &frac[digits..];
     }
-    let offset = match rest {
-        "Z" | "z" => 0,
-        _ => {
-            let ob = rest.as_bytes();
-            if ob.len() != 6 || ob[3] != b':' || !matches!(ob[0], b'+' | b'-') {
-                return None;
-            }
-            let oh: i64 = rest[1..3].parse().ok()?;
-            let om: i64 = rest[4..6].parse().ok()?;
-            let sign = if ob[0] == b'-' { -1 } else { 1 };
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+    let ob = rest.as_bytes();
+    let offset_ok = matches!(rest, "Z" | "z")
+        || (ob.len() == 6
+            && matches!(ob[0], b'+' | b'-')
+            && ob[3] == b':'
+            && digits_at(s.len() - 5..s.len() - 3)
+            && digits_at(s.len() - 2..s.len()));
+    if !offset_ok {
+        return None;
     }
-}
-
-// Howard Hinnant's algorithms for the proleptic Gregorian calendar.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    s.parse::<Timestamp>().ok().map(|t| t.as_second())
 }
 
 #[cfg(test)]

@@ -10,49 +10,26 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::Parser;
 use fake_cloudflare::{Config, FakeCloudflare};
 
-const USAGE: &str = "usage: fake-cloudflare [--listen 127.0.0.1:8787] [--token-file PATH] \
-[--zone NAME ...] [--verify-inactive-as-401]
-
-A local fake of the Cloudflare API-token API. Prints the base URL as its first
-line, logs one line per request on stderr, stops on SIGINT/SIGTERM.
-Only loopback addresses are accepted for --listen; port 0 picks a free port.";
-
+/// A local fake of the Cloudflare API-token API. Prints the base URL as its first line, logs one
+/// line per request on stderr, stops on SIGINT/SIGTERM.
+#[derive(Debug, Parser)]
+#[command(name = "fake-cloudflare", version)]
 struct Args {
+    /// Loopback address to listen on (`localhost:PORT` works too); port 0 picks a free port.
+    #[arg(long, value_name = "ADDRESS:PORT", default_value = "127.0.0.1:8787", value_parser = parse_listen)]
     listen: SocketAddr,
+    /// Write the bootstrap token to this file (mode 0600) instead of printing it.
+    #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// A zone the account holds (repeatable); the default is the fake's built-in zone.
+    #[arg(long = "zone", value_name = "NAME")]
     zones: Vec<String>,
+    /// Answer `verify` for an inactive token with 401, as some API paths do.
+    #[arg(long)]
     verify_inactive_as_401: bool,
-}
-
-fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
-    let mut args = Args {
-        listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8787)),
-        token_file: None,
-        zones: Vec::new(),
-        verify_inactive_as_401: false,
-    };
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
-            _ => (arg.clone(), None),
-        };
-        let mut value = || {
-            inline
-                .clone()
-                .or_else(|| it.next())
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match flag.as_str() {
-            "--listen" => args.listen = parse_listen(&value()?)?,
-            "--token-file" => args.token_file = Some(PathBuf::from(value()?)),
-            "--zone" => args.zones.push(value()?),
-            "--verify-inactive-as-401" => args.verify_inactive_as_401 = true,
-            _ => return Err(format!("unknown argument {arg:?}")),
-        }
-    }
-    Ok(args)
 }
 
 /// `host:port` where host is a loopback IP or `localhost`.
@@ -95,18 +72,8 @@ fn write_token_file(path: &Path, token: &str) -> io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if argv.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let args = match parse_args(argv.into_iter()) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("fake-cloudflare: {e}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
+    // clap prints --help and exits 0, or the usage error and exits 2.
+    let args = Args::parse();
     let mut config = Config {
         listen: args.listen,
         verify_inactive_as_401: args.verify_inactive_as_401,
@@ -261,7 +228,8 @@ mod tests {
     use super::*;
 
     fn args(v: &[&str]) -> Result<Args, String> {
-        parse_args(v.iter().map(|s| s.to_string()))
+        Args::try_parse_from(std::iter::once("fake-cloudflare").chain(v.iter().copied()))
+            .map_err(|e| e.to_string())
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! the OS keyring, without the plaintext ever touching a terminal, a log or an unencrypted file.
 //!
 //! Layout: [`sops`] is the SOPS format, [`keys`] the age key discovery, [`cloudflare`] the API
-//! client, [`store`] the stores, [`commands`] the commands, [`cli`] the command line; the binary is a thin wrapper around
-//! [`cli::run`].
+//! client, [`permissions`] permission names, presets and policies, [`store`] the stores,
+//! [`lifecycle`] minting and replacing tokens, [`commands`] the commands, [`cli`] the command
+//! line; the binary is a thin wrapper around [`cli::run`].
 #![forbid(unsafe_code)]
 
 pub mod bounded;
@@ -18,6 +19,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod logging;
 pub mod output;
+pub mod permissions;
 pub mod secret;
 pub mod sops;
 pub mod store;

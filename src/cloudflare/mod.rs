@@ -1,11 +1,10 @@
-//! The Cloudflare API client and the permission/policy logic `create` and `rotate` need.
+//! The Cloudflare API client; what a permission name means and how policies compare is
+//! [`crate::permissions`], which never touches the network.
 //!
 //! - [`Client`] talks to the token endpoints (user- and account-owned), zones and accounts;
 //!   [`BaseUrl`] and [`ManagementCredential`] say where and as whom.
 //! - [`retry`] decides what may be sent twice (never a create, update or roll once it left).
 //! - [`ApiError`] carries Cloudflare's codes and messages, a stable code and a hint.
-//! - [`permissions`], [`presets`] and [`policy`] turn "Zone:DNS:Edit on example.com" into the
-//!   `policies` a token is created with, and compare two tokens' policies.
 //!
 //! No secret is ever logged, printed or put into an error: they travel as `SecretString` only.
 
@@ -18,15 +17,14 @@ mod error;
 mod hints;
 mod op;
 mod owner;
-pub mod permissions;
-pub mod policy;
-pub mod presets;
 pub mod retry;
 mod serde_util;
-mod spelling;
 mod token;
 mod transport;
 mod types;
+
+// The old paths of the permission code, while callers move to `crate::permissions`.
+pub use crate::permissions::{catalog as permissions, policy, presets};
 
 pub use base_url::{BASE_URL_ENV, BaseUrl, DEFAULT_BASE_URL};
 pub use client::{Client, Deletion};

@@ -17,11 +17,11 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::permissions::ResolvedPermission;
-use super::token::{
-    Condition, Effect, IpCondition, PermissionGroupRef, Policy, ResourceValue, Resources, Token,
+use super::catalog::ResolvedPermission;
+use crate::cloudflare::{
+    Condition, Effect, IpCondition, PermissionGroupRef, Policy, ResourceValue, Resources, Scope,
+    Token,
 };
-use super::types::Scope;
 use crate::error::{Diagnose, Exit};
 
 /// A token spec that cannot be built.
@@ -386,8 +386,8 @@ pub fn allows_group(policies: &[Policy], group_id: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudflare::permissions::tests::sample_groups;
-    use crate::cloudflare::permissions::{ScopeContext, resolve_all};
+    use crate::permissions::catalog::tests::sample_groups;
+    use crate::permissions::catalog::{ScopeContext, resolve_all};
     use serde_json::json;
 
     fn perms(names: &[&str], ctx: ScopeContext) -> Vec<ResolvedPermission> {
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn mixed_scopes_get_one_policy_each() {
-        let saas = crate::cloudflare::presets::Preset::find("saas-platform")
+        let saas = crate::permissions::presets::Preset::find("saas-platform")
             .unwrap()
             .resolve(&sample_groups())
             .unwrap();

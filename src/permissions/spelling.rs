@@ -6,7 +6,7 @@
 //! turns one spelling into the API names it may stand for, each with the scope the spelling
 //! itself demands; `permissions` matches those against the live list.
 
-use super::types::{PermissionGroup, Scope};
+use crate::cloudflare::{PermissionGroup, Scope};
 
 /// Dashboard group names that differ from the API's, by scope. From Cloudflare's permission
 /// reference (dashboard vs API names) and the guide spellings in common use.

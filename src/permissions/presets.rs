@@ -11,8 +11,8 @@
 
 use std::fmt;
 
-use super::permissions::{PermissionError, ResolvedPermission, resolve_exact};
-use super::types::{PermissionGroup, Scope};
+use super::catalog::{PermissionError, ResolvedPermission, resolve_exact};
+use crate::cloudflare::{PermissionGroup, Scope};
 use crate::error::{Diagnose, Exit};
 
 /// A named set of permissions.
@@ -146,7 +146,7 @@ impl Diagnose for PresetError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cloudflare::permissions::tests::sample_groups;
+    use crate::permissions::catalog::tests::sample_groups;
 
     fn ids(preset: &str) -> Vec<(String, Option<Scope>)> {
         Preset::find(preset)

@@ -13,7 +13,7 @@
 use std::fmt;
 
 use super::spelling::{candidates, filter_word, is_group_id, normalize, suggest};
-use super::types::{PermissionGroup, Scope};
+use crate::cloudflare::{PermissionGroup, Scope};
 use crate::error::{Diagnose, Exit};
 
 /// A requested permission, resolved to exactly one group.

@@ -362,48 +362,67 @@ impl NewToken {
     }
 
     fn body(&self, update: bool) -> serde_json::Value {
-        use serde_json::{Map, Value, json};
-        let policies: Vec<Value> = self
+        let policies = self
             .policies
             .iter()
-            .map(|p| {
-                let mut obj = Map::new();
-                if let (true, Some(id)) = (update, &p.id) {
-                    obj.insert("id".into(), json!(id));
-                }
-                obj.insert("effect".into(), json!(p.effect));
-                let groups: Vec<Value> = p
+            .map(|p| PolicyBody {
+                id: p.id.as_deref().filter(|_| update),
+                effect: &p.effect,
+                permission_groups: p
                     .permission_groups
                     .iter()
-                    .map(|g| json!({ "id": g.id }))
-                    .collect();
-                obj.insert("permission_groups".into(), Value::Array(groups));
-                obj.insert("resources".into(), json!(p.resources));
-                Value::Object(obj)
+                    .map(|g| GroupId { id: &g.id })
+                    .collect(),
+                resources: &p.resources,
             })
             .collect();
-        let mut body = Map::new();
-        body.insert("name".into(), json!(self.name));
-        body.insert("policies".into(), Value::Array(policies));
-        if let Some(t) = self.not_before {
-            body.insert("not_before".into(), json!(api_time(t)));
-        }
-        if let Some(t) = self.expires_on {
-            body.insert("expires_on".into(), json!(api_time(t)));
-        }
-        if let Some(c) = self.condition.as_ref().filter(|c| !c.is_empty()) {
-            body.insert("condition".into(), json!(c));
-        }
-        // Only the statuses an owner can set are sent back: `revoked (exposed)`, `expired`, an
-        // empty or unknown status read from the token would be refused by the update API
-        // (issue 12, item 7), so the field is left out and the status stays as it is.
-        if let (true, Some(status @ (TokenStatus::Active | TokenStatus::Disabled))) =
-            (update, &self.status)
-        {
-            body.insert("status".into(), json!(status));
-        }
-        Value::Object(body)
+        let body = TokenBody {
+            name: &self.name,
+            policies,
+            not_before: self.not_before.map(api_time),
+            expires_on: self.expires_on.map(api_time),
+            condition: self.condition.as_ref().filter(|c| !c.is_empty()),
+            // Only the statuses an owner can set are sent back: `revoked (exposed)`, `expired`,
+            // an empty or unknown status read from the token would be refused by the update API
+            // (issue 12, item 7), so the field is left out and the status stays as it is.
+            status: self
+                .status
+                .as_ref()
+                .filter(|s| update && matches!(s, TokenStatus::Active | TokenStatus::Disabled)),
+        };
+        // Plain structs of strings and maps always serialize; Null is never reached.
+        serde_json::to_value(body).unwrap_or(serde_json::Value::Null)
     }
+}
+
+/// The body of a create or update, field for field what the API documents (the id of a policy
+/// only on update; group references by id only).
+#[derive(Serialize)]
+struct TokenBody<'a> {
+    name: &'a str,
+    policies: Vec<PolicyBody<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    condition: Option<&'a Condition>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a TokenStatus>,
+}
+
+#[derive(Serialize)]
+struct PolicyBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    effect: &'a Effect,
+    permission_groups: Vec<GroupId<'a>>,
+    resources: &'a Resources,
+}
+
+#[derive(Serialize)]
+struct GroupId<'a> {
+    id: &'a str,
 }
 
 /// Formats a timestamp the way the API documents it: UTC, second precision, `Z`.

@@ -106,18 +106,8 @@ pub struct StoreArgs {
     pub age: Option<String>,
 }
 
-/// The keyring backends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeyringBackend {
-    /// Linux: the Secret Service (GNOME Keyring, KWallet) over D-Bus.
-    SecretService,
-    /// Linux: the kernel keyring (keyutils); lost at reboot.
-    Keyutils,
-    /// macOS Keychain.
-    Keychain,
-    /// Windows Credential Manager.
-    CredentialManager,
-}
+// The keyring backends: the store's own type; its `ValueEnum` is in `cli::boundary`.
+pub use crate::store::KeyringBackend;
 
 /// How cfsecret authenticates to Cloudflare to create, roll and delete tokens.
 #[derive(Debug, Args, Clone, Default)]
@@ -223,19 +213,8 @@ pub struct CreateArgs {
     pub force: bool,
 }
 
-/// Permission presets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Preset {
-    /// A management token for cfsecret: API Tokens Write, Zone Read, Account Settings Read.
-    Manager,
-    /// Zone Read + DNS Write on the given zones (cert-manager's DNS-01 solver).
-    CertManagerDns01,
-    /// The dashboard's "Edit zone DNS" template.
-    EditZoneDns,
-    /// Account Settings Read, Workers R2 Storage Write, Workers Scripts Write; Zone Read,
-    /// Workers Routes Write, SSL and Certificates Write.
-    SaasPlatform,
-}
+// Permission presets, each defined once in `permissions::presets`.
+pub use crate::permissions::presets::Preset;
 
 /// `roll`
 #[derive(Debug, Args)]

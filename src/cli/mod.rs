@@ -1,6 +1,7 @@
 //! Parsing the command line, dispatching, and turning the result into output and an exit code.
 
 pub mod args;
+mod boundary;
 mod runlog;
 mod usage;
 

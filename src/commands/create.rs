@@ -20,7 +20,7 @@ pub fn probe() -> SecretString {
 pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     // Flags that can be checked locally fail before anything else.
-    spec::validity(args, jiff::Timestamp::now())?;
+    spec::validity(&args.into(), jiff::Timestamp::now())?;
     crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
     let (mut run, _rescue, mut notes) =
         Run::begin(&store, global, &args.auth, args.store.keyring_backend, None)?;
@@ -62,7 +62,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         Some(c) => run.session.client(Some(c.clone()))?,
         None => return Err(session::no_credential(Op::CreateToken)),
     };
-    let token = spec::build(args, &run.session, &manager)?;
+    let token = spec::build(&args.into(), &run.session, &manager)?;
     run.locked.preflight(&probe())?;
     if run.check {
         notes.change(format!(

@@ -10,11 +10,7 @@ use crate::output::Report;
 
 /// Runs `permissions`.
 pub fn run(args: &PermissionsArgs, global: &GlobalArgs) -> Result<Report, Error> {
-    let auth = AuthSource {
-        file: args.auth.auth_file.clone().zip(args.auth.auth_key.clone()),
-        keyring: args.auth.auth_keyring.clone(),
-        keyring_backend: None,
-    };
+    let auth = AuthSource::from(&args.auth);
     let cred = session::management_credential(&auth)?
         .ok_or_else(|| session::no_credential(crate::cloudflare::Op::PermissionGroups))?;
     let session = Session::new(global, args.auth.account_id.as_deref())?;

@@ -30,6 +30,7 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
             file: args.auth.auth_file.clone().zip(args.auth.auth_key.clone()),
             keyring: args.auth.auth_keyring.clone(),
             keyring_backend: args.store.keyring_backend,
+            account_id: None,
         };
         require(&session, &store, &secret, &v, &args.require, &auth)?;
     }

@@ -9,7 +9,7 @@
 //! or from another checkout) are ignored with a warning. It holds token ids, names and times —
 //! never a secret.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -78,29 +78,7 @@ impl Pending {
     }
 }
 
-/// Which store and key an entry belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Binding {
-    /// The store's resolved path (symlinks followed), or `keyring:BACKEND/SERVICE/USER`.
-    pub store: String,
-    /// The key path (empty for a keyring entry).
-    pub key: String,
-}
-
-impl Binding {
-    /// A short tag of this (store, key) for pending token names: 8 hex digits of a hash.
-    pub fn tag(&self) -> String {
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(self.store.as_bytes());
-        h.update([0]);
-        h.update(self.key.as_bytes());
-        h.finalize()[..4]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-}
+pub use crate::store::Binding;
 
 /// One step of one (store, key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,13 +107,7 @@ pub struct Journal {
     pending: Option<serde_json::Value>,
 }
 
-/// Where the journal of a store lives.
-pub fn path_for(lock_path: &Path) -> PathBuf {
-    let name = lock_path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    lock_path.with_file_name(name.replace(".cfsecret.lock", ".cfsecret.state"))
-}
+pub use crate::store::paths::journal_path_for as path_for;
 
 fn now() -> i64 {
     std::time::SystemTime::now()

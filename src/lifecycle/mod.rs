@@ -18,7 +18,6 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
-use crate::cli::args::GlobalArgs;
 use crate::cloudflare::{ApiError, Client, CredentialSource, ManagementCredential, VerifyResult};
 use crate::error::Error;
 use crate::keys::recipients::{self, Recipient};
@@ -26,6 +25,19 @@ use crate::store::{Locked, Store, WriteOutcome};
 pub use error::LifecycleError;
 use journal::{Binding, Journal, Pending};
 pub use session::{AuthSource, Session};
+
+/// The global options a lifecycle run obeys, as plain values (the command line builds them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// `--check`: say what would change, change nothing.
+    pub check: bool,
+    /// `--wait`: wait for another run's lock instead of failing.
+    pub wait: bool,
+    /// `--wait-timeout`: how long `--wait` waits.
+    pub wait_timeout: std::time::Duration,
+    /// `--timeout`: one API request's limit.
+    pub timeout: std::time::Duration,
+}
 
 /// What a run did (or, in check mode, would do) besides its main step: lines for the report,
 /// and whether any of them changed something (Ansible's `changed` must say so, in check mode as
@@ -100,10 +112,11 @@ impl<'s> Run<'s> {
     /// Finds the credential, opens the session and takes the store's lock.
     pub fn start(
         store: &'s Store,
-        global: &GlobalArgs,
+        options: impl Into<RunOptions>,
         auth: &AuthSource,
         account_id: Option<&str>,
     ) -> Result<Self, Error> {
+        let global = options.into();
         let explicit = session::management_credential(auth)?;
         let session = Session::new(global, account_id)?;
         let locked = store.lock(global.wait, global.wait_timeout)?;
@@ -130,14 +143,15 @@ impl<'s> Run<'s> {
     /// interrupted run left (the returned notes say what).
     pub fn begin(
         store: &'s Store,
-        global: &GlobalArgs,
-        auth: &crate::cli::args::AuthArgs,
-        keyring_backend: Option<crate::cli::args::KeyringBackend>,
+        options: impl Into<RunOptions>,
+        auth: impl Into<AuthSource>,
+        keyring_backend: Option<crate::store::KeyringBackend>,
         rescue_flag: Option<&str>,
     ) -> Result<(Self, Vec<Recipient>, Notes), Error> {
         // --auth-keyring uses the same backend as the store's --keyring-backend.
-        let source = AuthSource::from(auth).with_backend(keyring_backend);
-        let mut run = Self::start(store, global, &source, auth.account_id.as_deref())?;
+        let source = auth.into().with_backend(keyring_backend);
+        let account_id = source.account_id.clone();
+        let mut run = Self::start(store, options, &source, account_id.as_deref())?;
         let rescue =
             rescue_recipients(rescue_flag, store.recipients_arg(), run.locked.recipients())?;
         let current = run.locked.read()?;

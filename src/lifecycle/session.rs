@@ -5,14 +5,15 @@ use std::future::Future;
 
 use secrecy::SecretString;
 
-use crate::cli::args::{GlobalArgs, KeyringBackend};
 use crate::cloudflare::{
     ApiError, BaseUrl, Client, ClientConfig, Credential, CredentialSource, ManagementCredential,
     Owner,
 };
 use crate::error::Error;
 use crate::sops::KeyPath;
-use crate::store::SopsStore;
+use crate::store::{KeyringBackend, SopsStore};
+
+use super::RunOptions;
 
 /// Where the management credential may come from, besides the environment.
 #[derive(Debug, Clone, Default)]
@@ -23,16 +24,8 @@ pub struct AuthSource {
     pub keyring: Option<String>,
     /// `--keyring-backend` (commands without it read `CFSECRET_KEYRING_BACKEND` themselves).
     pub keyring_backend: Option<KeyringBackend>,
-}
-
-impl From<&crate::cli::args::AuthArgs> for AuthSource {
-    fn from(a: &crate::cli::args::AuthArgs) -> Self {
-        Self {
-            file: a.auth_file.clone().zip(a.auth_key.clone()),
-            keyring: a.auth_keyring.clone(),
-            keyring_backend: None,
-        }
-    }
+    /// `--account-id`: the account whose tokens are managed (none: the user's).
+    pub account_id: Option<String>,
 }
 
 impl AuthSource {
@@ -45,9 +38,8 @@ impl AuthSource {
 
 /// `CFSECRET_KEYRING_BACKEND`, for commands that have no `--keyring-backend` flag.
 fn backend_from_env() -> Result<Option<KeyringBackend>, Error> {
-    use clap::ValueEnum;
     match std::env::var("CFSECRET_KEYRING_BACKEND") {
-        Ok(v) if !v.is_empty() => KeyringBackend::from_str(&v, false).map(Some).map_err(|_| {
+        Ok(v) if !v.is_empty() => KeyringBackend::from_name(&v).map(Some).ok_or_else(|| {
             crate::error::UsageError::new(format!(
                 "CFSECRET_KEYRING_BACKEND={v:?} is not a keyring backend"
             ))
@@ -72,7 +64,8 @@ pub struct Session {
 
 impl Session {
     /// A session for `--account-id` (if any), with the global `--timeout`.
-    pub fn new(global: &GlobalArgs, account_id: Option<&str>) -> Result<Self, Error> {
+    pub fn new(options: impl Into<RunOptions>, account_id: Option<&str>) -> Result<Self, Error> {
+        let global = options.into();
         let base = BaseUrl::from_env()?;
         let mut config = ClientConfig::default();
         config.retry.timeout = global.timeout;

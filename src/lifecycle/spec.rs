@@ -4,12 +4,36 @@
 use jiff::Timestamp;
 
 use super::session::Session;
-use crate::cli::args::{CreateArgs, Preset as PresetArg};
-use crate::cloudflare::permissions::{self, ResolvedPermission, ScopeContext};
-use crate::cloudflare::presets::Preset;
-use crate::cloudflare::{Client, NewToken, PermissionGroupFilter, Scope, policy};
+use crate::cloudflare::{Client, NewToken, PermissionGroupFilter, Scope};
 use crate::duration;
 use crate::error::{Diagnose, Error, Exit, UsageError};
+use crate::permissions::presets::{self, Preset};
+use crate::permissions::{self, ResolvedPermission, ScopeContext, policy};
+
+/// What `create` was asked to mint, as the command line gave it (plain values, no clap).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenRequest<'a> {
+    /// `--name`.
+    pub name: &'a str,
+    /// `--preset`.
+    pub preset: Option<Preset>,
+    /// `--permission`.
+    pub permission: &'a [String],
+    /// `--zone`.
+    pub zone: &'a [String],
+    /// `--account`.
+    pub account: &'a [String],
+    /// `--expires-in`.
+    pub expires_in: Option<&'a str>,
+    /// `--expires-on`.
+    pub expires_on: Option<&'a str>,
+    /// `--not-before`.
+    pub not_before: Option<&'a str>,
+    /// `--allow-ip`.
+    pub allow_ip: &'a [String],
+    /// `--deny-ip`.
+    pub deny_ip: &'a [String],
+}
 
 /// A zone or account name that cannot be resolved.
 #[derive(Debug)]
@@ -91,7 +115,7 @@ fn is_id(s: &str) -> bool {
 
 /// The validity window from `--expires-in`/`--expires-on` and `--not-before`.
 pub fn validity(
-    args: &CreateArgs,
+    args: &TokenRequest<'_>,
     now: Timestamp,
 ) -> Result<(Option<Timestamp>, Option<Timestamp>), Error> {
     let expires = match (&args.expires_in, &args.expires_on) {
@@ -107,11 +131,7 @@ pub fn validity(
         (None, Some(t)) => Some(duration::parse_instant(t)?),
         (None, None) => None,
     };
-    let not_before = args
-        .not_before
-        .as_deref()
-        .map(duration::parse_instant)
-        .transpose()?;
+    let not_before = args.not_before.map(duration::parse_instant).transpose()?;
     if let Some(e) = expires
         && e <= now
     {
@@ -130,36 +150,34 @@ pub fn validity(
 }
 
 /// Resolves everything `create` needs into the token to mint. Read-only API calls only.
-pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<NewToken, Error> {
+pub fn build(
+    args: &TokenRequest<'_>,
+    session: &Session,
+    client: &Client,
+) -> Result<NewToken, Error> {
     let now = Timestamp::now();
     let (not_before, expires_on) = validity(args, now)?;
-    let condition = policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
+    let condition = policy::ip_condition(args.allow_ip, args.deny_ip)?;
     let groups = session
         .block_on(client.permission_groups(&session.owner, &PermissionGroupFilter::default()))?;
-    let manager = args.preset == Some(PresetArg::Manager);
+    let manager = args
+        .preset
+        .is_some_and(|p| p.name == presets::ACCOUNT_MANAGER.name);
     let perms: Vec<ResolvedPermission> = match args.preset {
-        Some(PresetArg::Manager) if session.account_id.is_some() => {
-            crate::cloudflare::presets::ACCOUNT_MANAGER.resolve(&groups)?
+        Some(_) if manager && session.account_id.is_some() => {
+            presets::ACCOUNT_MANAGER.resolve(&groups)?
         }
-        Some(p) => {
-            let name = match p {
-                PresetArg::Manager => "manager",
-                PresetArg::CertManagerDns01 => "cert-manager-dns01",
-                PresetArg::EditZoneDns => "edit-zone-dns",
-                PresetArg::SaasPlatform => "saas-platform",
-            };
-            Preset::find(name)?.resolve(&groups)?
-        }
+        Some(p) => p.resolve(&groups)?,
         None => {
             let ctx = ScopeContext {
                 zones: !args.zone.is_empty(),
                 accounts: !args.account.is_empty() || session.account_id.is_some(),
             };
-            permissions::resolve_all(&args.permission, &groups, ctx)?
+            permissions::resolve_all(args.permission, &groups, ctx)?
         }
     };
     let mut zone_ids = Vec::new();
-    for z in &args.zone {
+    for z in args.zone {
         if is_id(z) {
             zone_ids.push(z.to_ascii_lowercase());
             continue;
@@ -178,7 +196,7 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
     }
     let needs_account = perms.iter().any(|p| p.scope == Some(Scope::Account));
     let mut account_ids = Vec::new();
-    for a in &args.account {
+    for a in args.account {
         if is_id(a) {
             account_ids.push(a.to_ascii_lowercase());
             continue;
@@ -226,7 +244,7 @@ pub fn build(args: &CreateArgs, session: &Session, client: &Client) -> Result<Ne
     if let crate::cloudflare::Owner::Account(owner) = &session.owner {
         policy::nest_zones_under_account(&mut policies, owner);
     }
-    let mut token = NewToken::new(args.name.clone(), policies);
+    let mut token = NewToken::new(args.name, policies);
     token.not_before = not_before;
     token.expires_on = expires_on;
     token.condition = condition;

@@ -22,6 +22,8 @@ pub struct Preset {
     pub name: &'static str,
     /// One line for help texts.
     pub summary: &'static str,
+    /// What `cfsecret create --help` says of it.
+    pub flag_help: &'static str,
     /// API group names with the scope each is used at.
     pub permissions: &'static [(&'static str, Scope)],
 }
@@ -33,6 +35,8 @@ pub const PRESETS: &[Preset] = &[
         summary: "a management credential for cfsecret: API Tokens Write on your user, plus \
                   Zone Read on all zones and Account Settings Read on all accounts so zone and \
                   account names resolve (with --account-id: Account API Tokens Write instead)",
+        flag_help: "A management token for cfsecret: API Tokens Write, Zone Read, Account \
+                    Settings Read",
         permissions: &[
             ("API Tokens Write", Scope::User),
             ("Zone Read", Scope::Zone),
@@ -43,17 +47,21 @@ pub const PRESETS: &[Preset] = &[
         name: "cert-manager-dns01",
         summary: "Zone Read + DNS Write on the given zones, for ACME DNS-01 challenges \
                   (cert-manager, certbot, lego, Traefik, Caddy)",
+        flag_help: "Zone Read + DNS Write on the given zones (cert-manager's DNS-01 solver)",
         permissions: &[("Zone Read", Scope::Zone), ("DNS Write", Scope::Zone)],
     },
     Preset {
         name: "edit-zone-dns",
         summary: "the dashboard template \"Edit zone DNS\": DNS Write on the given zones",
+        flag_help: "The dashboard's \"Edit zone DNS\" template",
         permissions: &[("DNS Write", Scope::Zone)],
     },
     Preset {
         name: "saas-platform",
         summary: "account: Account Settings Read, Workers R2 Storage Write, Workers Scripts \
                   Write; zone: Zone Read, Workers Routes Write, SSL and Certificates Write",
+        flag_help: "Account Settings Read, Workers R2 Storage Write, Workers Scripts Write; Zone \
+                    Read, Workers Routes Write, SSL and Certificates Write",
         permissions: &[
             ("Account Settings Read", Scope::Account),
             ("Workers R2 Storage Write", Scope::Account),
@@ -70,6 +78,8 @@ pub const PRESETS: &[Preset] = &[
 pub const ACCOUNT_MANAGER: Preset = Preset {
     name: "manager",
     summary: "Account API Tokens Write, Zone Read and Account Settings Read on the account",
+    flag_help: "A management token for an account: Account API Tokens Write, Zone Read, Account \
+                Settings Read",
     permissions: &[
         ("Account API Tokens Write", Scope::Account),
         ("Zone Read", Scope::Zone),

@@ -24,13 +24,7 @@ impl StoreLock {
     }
 }
 
-/// The sidecar lock path of a store file: `dir/.NAME.cfsecret.lock`.
-pub fn lock_path_for(store: &Path) -> PathBuf {
-    let name = store
-        .file_name()
-        .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
-    store.with_file_name(format!(".{name}.cfsecret.lock"))
-}
+pub use super::paths::lock_path_for;
 
 /// Takes the lock at `lock_path`. Without `wait`, a held lock is an error (exit 6); with it,
 /// waits up to `wait_limit`.

@@ -7,16 +7,17 @@ pub mod atomic;
 pub mod error;
 pub mod keyring;
 pub mod lock;
+pub mod paths;
 pub mod sops_file;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
-use crate::cli::args::{KeyringBackend, StoreArgs};
 use crate::error::{Error, UsageError};
 use crate::sops::KeyPath;
 pub use error::StoreError;
-pub use keyring::{KeyringError, KeyringStore};
+pub use keyring::{KeyringBackend, KeyringError, KeyringStore};
+pub use paths::Binding;
 pub use sops_file::{Preflight, SopsStore, WriteOutcome};
 
 /// Reads the management token from a keyring entry (`--auth-keyring SERVICE/USER`), in the
@@ -54,9 +55,25 @@ pub enum Locked<'a> {
     Keyring(keyring::LockedKeyring<'a>),
 }
 
+/// The store options of a command (`--file`/`--key`, `--keyring`, `--keyring-backend`,
+/// `--age`), as plain values: the command line builds one, the store never sees clap.
+#[derive(Debug, Clone, Default)]
+pub struct StoreSpec {
+    /// `--file`.
+    pub file: Option<std::path::PathBuf>,
+    /// `--key`.
+    pub key: Option<String>,
+    /// `--keyring`.
+    pub keyring: Option<String>,
+    /// `--keyring-backend`.
+    pub keyring_backend: Option<KeyringBackend>,
+    /// `--age`.
+    pub age: Option<String>,
+}
+
 impl Store {
     /// The store the flags name.
-    pub fn from_args(args: &StoreArgs) -> Result<Self, Error> {
+    pub fn open(args: &StoreSpec) -> Result<Self, Error> {
         match (&args.file, &args.key, &args.keyring) {
             (Some(file), Some(key), None) => {
                 let key = KeyPath::parse(key).map_err(|e| UsageError::new(e.to_string()).with_hint(
@@ -138,9 +155,7 @@ impl Locked<'_> {
     /// The journal of unfinished steps, next to the lock.
     pub fn journal_path(&self) -> std::path::PathBuf {
         match self {
-            Self::Sops(l) => {
-                crate::lifecycle::journal::path_for(&lock::lock_path_for(l.real_path()))
-            }
+            Self::Sops(l) => paths::journal_path_for(&paths::lock_path_for(l.real_path())),
             Self::Keyring(l) => l.journal_path(),
         }
     }
@@ -162,10 +177,10 @@ impl Locked<'_> {
     }
 
     /// What this store's journal entries are bound to.
-    pub fn binding(&self) -> crate::lifecycle::journal::Binding {
+    pub fn binding(&self) -> Binding {
         match self {
             Self::Sops(l) => l.binding(),
-            Self::Keyring(l) => crate::lifecycle::journal::Binding {
+            Self::Keyring(l) => Binding {
                 store: format!("keyring:{}", l.journal_path().display()),
                 key: String::new(),
             },

@@ -366,7 +366,7 @@ impl LockedSops<'_> {
 
     /// What journal entries of this store and key are bound to: the resolved file (its
     /// directory made absolute) and the key.
-    pub fn binding(&self) -> crate::lifecycle::journal::Binding {
+    pub fn binding(&self) -> super::Binding {
         let dir = self
             .real
             .parent()
@@ -376,7 +376,7 @@ impl LockedSops<'_> {
             |_| self.real.clone(),
             |d| d.join(self.real.file_name().unwrap_or_default()),
         );
-        crate::lifecycle::journal::Binding {
+        super::Binding {
             store: abs.display().to_string(),
             key: self.store.key.to_string(),
         }

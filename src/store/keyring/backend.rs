@@ -13,13 +13,48 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroize;
 
 use super::error::KeyringError;
-use crate::cli::args::KeyringBackend;
 
 /// How long one keyring operation may take: long enough for a person to answer an unlock
 /// prompt on a desktop, short enough that an unattended run ends instead of hanging.
 pub const DEADLINE: Duration = Duration::from_secs(120);
 
+/// The keyring backends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyringBackend {
+    /// Linux: the Secret Service (GNOME Keyring, KWallet) over D-Bus.
+    SecretService,
+    /// Linux: the kernel keyring (keyutils); lost at reboot.
+    Keyutils,
+    /// macOS Keychain.
+    Keychain,
+    /// Windows Credential Manager.
+    CredentialManager,
+}
+
 impl KeyringBackend {
+    /// Every backend, in the order `--help` lists them.
+    pub const ALL: &'static [Self] = &[
+        Self::SecretService,
+        Self::Keyutils,
+        Self::Keychain,
+        Self::CredentialManager,
+    ];
+
+    /// The backend a `--keyring-backend`/`CFSECRET_KEYRING_BACKEND` spelling names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|b| b.name() == name)
+    }
+
+    /// One line for `--help`.
+    pub fn help(self) -> &'static str {
+        match self {
+            Self::SecretService => "Linux: the Secret Service (GNOME Keyring, KWallet) over D-Bus",
+            Self::Keyutils => "Linux: the kernel keyring (keyutils); lost at reboot",
+            Self::Keychain => "macOS Keychain",
+            Self::CredentialManager => "Windows Credential Manager",
+        }
+    }
+
     /// The `--keyring-backend` spelling.
     pub fn name(self) -> &'static str {
         match self {

@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::lock::{self, StoreLock};
 use super::sops_file::{Preflight, WriteOutcome};
-use crate::cli::args::KeyringBackend;
 use crate::error::{Error, UsageError};
+pub use backend::KeyringBackend;
 use backend::Target;
 pub use error::KeyringError;
 
@@ -261,7 +261,7 @@ impl LockedKeyring<'_> {
 
     /// The journal, next to the lock file.
     pub fn journal_path(&self) -> PathBuf {
-        crate::lifecycle::journal::path_for(self.lock.path())
+        crate::store::paths::journal_path_for(self.lock.path())
     }
 
     /// Where a rescue file goes first, and its name stem.

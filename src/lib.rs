@@ -7,6 +7,7 @@
 //! line; the binary is a thin wrapper around [`cli::run`].
 #![forbid(unsafe_code)]
 
+pub mod args;
 pub mod bounded;
 pub mod cli;
 pub mod cloudflare;

@@ -1,11 +1,11 @@
 //! Where clap stops: the command line's argument structs become the plain option types the
 //! lifecycle and the stores take, and the plain enums get their `--flag` spellings. Nothing
-//! below `cli/` and `commands/` imports clap or `cli::args`.
+//! below `cli/`, `args` and `commands/` imports clap or `crate::args`.
 
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
-use super::args::{AuthArgs, CreateArgs, GlobalArgs, StoreArgs};
+use crate::args::{AuthArgs, CreateArgs, GlobalArgs, StoreArgs};
 use crate::error::Error;
 use crate::lifecycle::spec::TokenRequest;
 use crate::lifecycle::{AuthSource, RunOptions};

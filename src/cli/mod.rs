@@ -1,6 +1,8 @@
 //! Parsing the command line, dispatching, and turning the result into output and an exit code.
 
-pub mod args;
+// The flags are their own module (`crate::args`), so `commands` can take them without
+// importing the dispatcher; the old path stays.
+pub use crate::args;
 mod boundary;
 mod runlog;
 mod usage;

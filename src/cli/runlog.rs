@@ -20,7 +20,7 @@ use std::io::Write;
 
 use serde_json::{Map, Value};
 
-use super::args::{Command, GlobalArgs, StoreArgs};
+use crate::args::{Command, GlobalArgs, StoreArgs};
 use crate::error::Error;
 use crate::output::Report;
 

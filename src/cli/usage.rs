@@ -12,7 +12,7 @@ use std::ffi::OsString;
 
 use clap::CommandFactory;
 
-use super::args::Cli;
+use crate::args::Cli;
 
 /// What stands where a user's argument was.
 pub const HIDDEN: &str = "<not shown>";

@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use crate::cli::args::{CreateArgs, GlobalArgs};
+use crate::args::{CreateArgs, GlobalArgs};
 use crate::cloudflare::{Op, api_time};
 use crate::error::Error;
 use crate::lifecycle::mint::{self, Replaced};

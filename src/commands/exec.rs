@@ -7,7 +7,7 @@ use std::process::Command;
 
 use secrecy::ExposeSecret;
 
-use crate::cli::args::{ExecArgs, GlobalArgs};
+use crate::args::{ExecArgs, GlobalArgs};
 use crate::error::{Diagnose, Error, Exit, UsageError};
 use crate::output::Report;
 use crate::store::Store;

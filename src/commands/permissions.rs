@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::cli::args::{GlobalArgs, PermissionsArgs, Scope as ScopeArg};
+use crate::args::{GlobalArgs, PermissionsArgs, Scope as ScopeArg};
 use crate::cloudflare::{PermissionGroupFilter, Scope, permissions};
 use crate::error::Error;
 use crate::lifecycle::session::{self, AuthSource, Session};

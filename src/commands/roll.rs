@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::cli::args::{GlobalArgs, RollArgs};
+use crate::args::{GlobalArgs, RollArgs};
 use crate::cloudflare::api_time;
 use crate::error::{Error, UsageError};
 use crate::lifecycle::journal::Pending;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
-use crate::cli::args::{GlobalArgs, RotateArgs};
+use crate::args::{GlobalArgs, RotateArgs};
 use crate::cloudflare::{NewToken, Token, api_time};
 use crate::duration::{format_duration, parse_duration};
 use crate::error::Error;

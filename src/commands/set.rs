@@ -1,6 +1,6 @@
 //! `cfsecret set`: store a secret read from standard input.
 
-use crate::cli::args::{GlobalArgs, SetArgs};
+use crate::args::{GlobalArgs, SetArgs};
 use crate::error::Error;
 use crate::output::Report;
 use crate::store::Store;

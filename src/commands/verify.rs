@@ -2,7 +2,7 @@
 
 use secrecy::SecretString;
 
-use crate::cli::args::{GlobalArgs, VerifyArgs};
+use crate::args::{GlobalArgs, VerifyArgs};
 use crate::cloudflare::permissions::{self, ScopeContext};
 use crate::cloudflare::{CredentialSource, PermissionGroupFilter, VerifyResult, policy};
 use crate::error::Error;

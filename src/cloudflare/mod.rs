@@ -23,9 +23,6 @@ mod token;
 mod transport;
 mod types;
 
-// The old paths of the permission code, while callers move to `crate::permissions`.
-pub use crate::permissions::{catalog as permissions, policy, presets};
-
 pub use base_url::{BASE_URL_ENV, BaseUrl, DEFAULT_BASE_URL};
 pub use client::{Client, Deletion};
 pub use credential::{

@@ -21,7 +21,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     // Flags that can be checked locally fail before anything else.
     spec::validity(&args.into(), jiff::Timestamp::now())?;
-    crate::cloudflare::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
+    crate::permissions::policy::ip_condition(&args.allow_ip, &args.deny_ip)?;
     let (mut run, _rescue, mut notes) =
         Run::begin(&store, global, &args.auth, args.store.keyring_backend, None)?;
     run.action = "created";

@@ -3,10 +3,11 @@
 use std::fmt::Write as _;
 
 use crate::args::{GlobalArgs, PermissionsArgs, Scope as ScopeArg};
-use crate::cloudflare::{PermissionGroupFilter, Scope, permissions};
+use crate::cloudflare::{PermissionGroupFilter, Scope};
 use crate::error::Error;
 use crate::lifecycle::session::{self, AuthSource, Session};
 use crate::output::Report;
+use crate::permissions::catalog as permissions;
 
 /// Runs `permissions`.
 pub fn run(args: &PermissionsArgs, global: &GlobalArgs) -> Result<Report, Error> {

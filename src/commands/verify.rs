@@ -3,12 +3,13 @@
 use secrecy::SecretString;
 
 use crate::args::{GlobalArgs, VerifyArgs};
-use crate::cloudflare::permissions::{self, ScopeContext};
-use crate::cloudflare::{CredentialSource, PermissionGroupFilter, VerifyResult, policy};
+use crate::cloudflare::{CredentialSource, PermissionGroupFilter, VerifyResult};
 use crate::error::Error;
 use crate::lifecycle::LifecycleError;
 use crate::lifecycle::session::{self, AuthSource, Session};
 use crate::output::Report;
+use crate::permissions::catalog::{self as permissions, ScopeContext};
+use crate::permissions::policy;
 use crate::store::Store;
 
 fn time(t: Option<jiff::Timestamp>) -> serde_json::Value {

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use cfsecret::cloudflare::permissions::{ScopeContext, resolve_all};
-use cfsecret::cloudflare::policy::build_policies;
 use cfsecret::cloudflare::{
     CredentialSource, ManagementCredential, Owner, PermissionGroupFilter, Refusal,
 };
 use cfsecret::error::{Diagnose, Exit};
+use cfsecret::permissions::policy::build_policies;
+use cfsecret::permissions::{ScopeContext, resolve_all};
 use fake_cloudflare::{Resource, TokenSpec};
 
 use crate::harness::{Env, dns_token, secret};

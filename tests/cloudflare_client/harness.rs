@@ -6,13 +6,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use cfsecret::cloudflare::policy::build_policies;
-use cfsecret::cloudflare::presets::Preset;
 use cfsecret::cloudflare::{
     ApiError, BaseUrl, Client, ClientConfig, CredentialSource, ManagementCredential, NewToken,
     Owner, PermissionGroupFilter, RetryPolicy, Sleeper,
 };
 use cfsecret::error::Diagnose;
+use cfsecret::permissions::policy::build_policies;
+use cfsecret::permissions::presets::Preset;
 use fake_cloudflare::{FakeCloudflare, Op};
 use secrecy::SecretString;
 

@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
-use cfsecret::cloudflare::policy::{build_policies, nest_zones_under_account};
-use cfsecret::cloudflare::presets::Preset;
 use cfsecret::cloudflare::{
     ApiError, Deletion, NewToken, Owner, PermissionGroupFilter, Refusal, TokenStatus,
 };
 use cfsecret::error::{Diagnose, Exit};
+use cfsecret::permissions::policy::{build_policies, nest_zones_under_account};
+use cfsecret::permissions::presets::Preset;
 use fake_cloudflare::{Config, Resource, Strict, TokenSpec};
 use secrecy::ExposeSecret;
 

@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-use cfsecret::cloudflare::permissions::{ScopeContext, resolve_all};
-use cfsecret::cloudflare::policy::{build_policies, ip_condition, same_grants, same_policies};
 use cfsecret::cloudflare::{
     ApiError, CredentialSource, Deletion, ManagementCredential, NewToken, Owner,
     PermissionGroupFilter, Scope, TokenStatus,
 };
 use cfsecret::error::{Diagnose, Exit};
+use cfsecret::permissions::policy::{build_policies, ip_condition, same_grants, same_policies};
+use cfsecret::permissions::{ScopeContext, resolve_all};
 use fake_cloudflare::{Op, Resource, TokenSpec};
 use secrecy::ExposeSecret;
 
@@ -238,7 +238,7 @@ async fn live_catalog_resolves_dashboard_spellings_and_presets() {
             "API Tokens Write"
         ]
     );
-    for preset in cfsecret::cloudflare::presets::PRESETS {
+    for preset in cfsecret::permissions::presets::PRESETS {
         preset
             .resolve(&groups)
             .unwrap_or_else(|e| panic!("{}: {e}", preset.name));

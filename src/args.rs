@@ -17,17 +17,17 @@ use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
     max_term_width = 100
 )]
 #[command(after_help = EXIT_CODES)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Global options.
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
     /// The command.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The exit-code table shown under `--help`.
-pub const EXIT_CODES: &str = "\
+pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0  success, or nothing to do
   1  error (nothing changed, or the change was rolled back)
@@ -39,40 +39,40 @@ Exit codes:
 
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Print exactly one JSON object on stdout (Ansible-style: changed, action, msg, ...).
     #[arg(long, global = true)]
-    pub json: bool,
+    pub(crate) json: bool,
 
     /// Dry run: no API mutation and no write; report what would change, still verify what can be.
     #[arg(long, global = true)]
-    pub check: bool,
+    pub(crate) check: bool,
 
     /// Print nothing but errors (and the run's one log line on stderr).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// Explain more on stderr (-vv for API calls). Secrets are never printed.
     #[arg(short, long, global = true, action = ArgAction::Count)]
-    pub verbose: u8,
+    pub(crate) verbose: u8,
 
     /// When another cfsecret holds the store's lock, wait for it instead of exiting 6.
     #[arg(long, global = true)]
-    pub wait: bool,
+    pub(crate) wait: bool,
 
     /// The longest --wait waits (e.g. 90s, 10m).
     #[arg(long, global = true, value_name = "DUR", default_value = "10m", value_parser = crate::duration::parse_duration)]
-    pub wait_timeout: std::time::Duration,
+    pub(crate) wait_timeout: std::time::Duration,
 
     /// Timeout of each Cloudflare API call (e.g. 30s).
     #[arg(long, global = true, value_name = "DUR", default_value = "30s", value_parser = crate::duration::parse_duration)]
-    pub timeout: std::time::Duration,
+    pub(crate) timeout: std::time::Duration,
 }
 
 /// Where a secret is kept: a key of a SOPS file, or an OS keyring entry.
 #[derive(Debug, Args, Clone)]
 #[group(skip)]
-pub struct StoreArgs {
+pub(crate) struct StoreArgs {
     /// SOPS file holding the secret (.yaml/.yml, .json or .env); created if missing.
     #[arg(
         long,
@@ -80,15 +80,15 @@ pub struct StoreArgs {
         requires = "key",
         conflicts_with = "keyring"
     )]
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
 
     /// Key in the file: a top-level key, or sops's index syntax '["cloudflare"]["api_token"]'.
     #[arg(long, value_name = "KEYPATH", requires = "file")]
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
 
     /// OS keyring entry holding the secret.
     #[arg(long, value_name = "SERVICE/USER")]
-    pub keyring: Option<String>,
+    pub(crate) keyring: Option<String>,
 
     /// Keyring backend (default: keychain on macOS, credential-manager on Windows,
     /// secret-service on Linux).
@@ -98,20 +98,20 @@ pub struct StoreArgs {
         value_name = "BACKEND",
         env = "CFSECRET_KEYRING_BACKEND"
     )]
-    pub keyring_backend: Option<KeyringBackend>,
+    pub(crate) keyring_backend: Option<KeyringBackend>,
 
     /// Recipients for a new SOPS file (age1…, ssh-ed25519 …; comma-separated). Without it,
     /// .sops.yaml creation rules decide.
     #[arg(long, value_name = "RECIPIENT", env = "SOPS_AGE_RECIPIENTS")]
-    pub age: Option<String>,
+    pub(crate) age: Option<String>,
 }
 
 // The keyring backends: the store's own type; its `ValueEnum` is in `cli::boundary`.
-pub use crate::store::KeyringBackend;
+pub(crate) use crate::store::KeyringBackend;
 
 /// How cfsecret authenticates to Cloudflare to create, roll and delete tokens.
 #[derive(Debug, Args, Clone, Default)]
-pub struct AuthArgs {
+pub(crate) struct AuthArgs {
     /// SOPS file holding the management token (needs "API Tokens Write").
     #[arg(
         long,
@@ -119,24 +119,24 @@ pub struct AuthArgs {
         requires = "auth_key",
         conflicts_with = "auth_keyring"
     )]
-    pub auth_file: Option<PathBuf>,
+    pub(crate) auth_file: Option<PathBuf>,
 
     /// Key of the management token in --auth-file.
     #[arg(long, value_name = "KEYPATH", requires = "auth_file")]
-    pub auth_key: Option<String>,
+    pub(crate) auth_key: Option<String>,
 
     /// OS keyring entry holding the management token.
     #[arg(long, value_name = "SERVICE/USER")]
-    pub auth_keyring: Option<String>,
+    pub(crate) auth_keyring: Option<String>,
 
     /// Work with account-owned tokens of this account (/accounts/ID/tokens).
     #[arg(long, value_name = "ID")]
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
 }
 
 /// The commands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Mint a token and store it (no change if the key already holds an active token).
     Create(CreateArgs),
     /// Roll the stored token's secret in place and store the new one.
@@ -168,14 +168,14 @@ pub enum Command {
 
 /// `create`
 #[derive(Debug, Args)]
-pub struct CreateArgs {
+pub(crate) struct CreateArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub auth: AuthArgs,
+    pub(crate) auth: AuthArgs,
     /// Token name, as shown in the Cloudflare dashboard (1 to 120 characters).
     #[arg(long, value_parser = token_name)]
-    pub name: String,
+    pub(crate) name: String,
     /// A permission preset.
     #[arg(
         long,
@@ -183,138 +183,138 @@ pub struct CreateArgs {
         required_unless_present = "permission",
         conflicts_with = "permission"
     )]
-    pub preset: Option<Preset>,
+    pub(crate) preset: Option<Preset>,
     /// A permission by Cloudflare name ("DNS Write") or dashboard spelling ("Zone:DNS:Edit").
     #[arg(long = "permission", value_name = "PERM")]
-    pub permission: Vec<String>,
+    pub(crate) permission: Vec<String>,
     /// A zone (name or id) the zone permissions apply to.
     #[arg(long = "zone", value_name = "ZONE")]
-    pub zone: Vec<String>,
+    pub(crate) zone: Vec<String>,
     /// An account (name or id) the account permissions apply to.
     #[arg(long = "account", value_name = "ACCOUNT")]
-    pub account: Vec<String>,
+    pub(crate) account: Vec<String>,
     /// Lifetime of the token (e.g. 90d).
     #[arg(long, value_name = "DUR", conflicts_with = "expires_on")]
-    pub expires_in: Option<String>,
+    pub(crate) expires_in: Option<String>,
     /// Expiry time (RFC 3339).
     #[arg(long, value_name = "TIME")]
-    pub expires_on: Option<String>,
+    pub(crate) expires_on: Option<String>,
     /// Time before which the token is not valid (RFC 3339).
     #[arg(long, value_name = "TIME")]
-    pub not_before: Option<String>,
+    pub(crate) not_before: Option<String>,
     /// Only allow requests from this network (CIDR; repeatable).
     #[arg(long = "allow-ip", value_name = "CIDR")]
-    pub allow_ip: Vec<String>,
+    pub(crate) allow_ip: Vec<String>,
     /// Deny requests from this network (CIDR; repeatable).
     #[arg(long = "deny-ip", value_name = "CIDR")]
-    pub deny_ip: Vec<String>,
+    pub(crate) deny_ip: Vec<String>,
     /// Mint a new token even if the key already holds an active one.
     #[arg(long)]
-    pub force: bool,
+    pub(crate) force: bool,
 }
 
 // Permission presets, each defined once in `permissions::presets`.
-pub use crate::permissions::presets::Preset;
+pub(crate) use crate::permissions::presets::Preset;
 
 /// `roll`
 #[derive(Debug, Args)]
-pub struct RollArgs {
+pub(crate) struct RollArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub auth: AuthArgs,
+    pub(crate) auth: AuthArgs,
     /// Who can decrypt a rescue file if the write fails (default: the store's own recipients,
     /// or SOPS_AGE_RECIPIENTS).
     #[arg(long, value_name = "RECIPIENT")]
-    pub rescue_age: Option<String>,
+    pub(crate) rescue_age: Option<String>,
 }
 
 /// `rotate`
 #[derive(Debug, Args)]
-pub struct RotateArgs {
+pub(crate) struct RotateArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
-    pub auth: AuthArgs,
+    pub(crate) auth: AuthArgs,
     /// Do nothing while the stored token is younger than this (e.g. 30d).
     #[arg(long, value_name = "DUR")]
-    pub max_age: Option<String>,
+    pub(crate) max_age: Option<String>,
     /// ...and has at least this long before it expires (e.g. 7d).
     #[arg(long, value_name = "DUR")]
-    pub min_remaining: Option<String>,
+    pub(crate) min_remaining: Option<String>,
     /// Keep the old token valid this long before revoking it (consumers reload).
     #[arg(long, value_name = "DUR")]
-    pub keep_old: Option<String>,
+    pub(crate) keep_old: Option<String>,
     /// Who can decrypt a rescue file if the write fails.
     #[arg(long, value_name = "RECIPIENT")]
-    pub rescue_age: Option<String>,
+    pub(crate) rescue_age: Option<String>,
 }
 
 /// `verify`
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// Account of an account-owned token.
     #[arg(long, value_name = "ID")]
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
     /// Also require that the token's policies grant this permission (repeatable).
     #[arg(long = "require", value_name = "PERM")]
-    pub require: Vec<String>,
+    pub(crate) require: Vec<String>,
     #[command(flatten)]
-    pub auth: VerifyAuthArgs,
+    pub(crate) auth: VerifyAuthArgs,
 }
 
 /// Optional management credential for `verify --require` (reading policies needs it).
 #[derive(Debug, Args, Clone, Default)]
-pub struct VerifyAuthArgs {
+pub(crate) struct VerifyAuthArgs {
     /// SOPS file holding a management token (to read policies for --require).
     #[arg(long, value_name = "PATH", requires = "auth_key")]
-    pub auth_file: Option<PathBuf>,
+    pub(crate) auth_file: Option<PathBuf>,
     /// Key of the management token in --auth-file.
     #[arg(long, value_name = "KEYPATH", requires = "auth_file")]
-    pub auth_key: Option<String>,
+    pub(crate) auth_key: Option<String>,
     /// OS keyring entry holding a management token.
     #[arg(long, value_name = "SERVICE/USER")]
-    pub auth_keyring: Option<String>,
+    pub(crate) auth_keyring: Option<String>,
 }
 
 /// `set`
 #[derive(Debug, Args)]
-pub struct SetArgs {
+pub(crate) struct SetArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
 }
 
 /// `exec`
 #[derive(Debug, Args)]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     #[command(flatten)]
-    pub store: StoreArgs,
+    pub(crate) store: StoreArgs,
     /// The environment variable the secret is put in.
     #[arg(long, value_name = "NAME", default_value = "CLOUDFLARE_API_TOKEN")]
-    pub env: String,
+    pub(crate) env: String,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
-    pub command: Vec<std::ffi::OsString>,
+    pub(crate) command: Vec<std::ffi::OsString>,
 }
 
 /// `permissions`
 #[derive(Debug, Args)]
-pub struct PermissionsArgs {
+pub(crate) struct PermissionsArgs {
     #[command(flatten)]
-    pub auth: AuthArgs,
+    pub(crate) auth: AuthArgs,
     /// Only groups of this scope.
     #[arg(long, value_enum)]
-    pub scope: Option<Scope>,
+    pub(crate) scope: Option<Scope>,
     /// Only groups whose name contains this text (case-insensitive).
     #[arg(long, value_name = "TEXT")]
-    pub filter: Option<String>,
+    pub(crate) filter: Option<String>,
 }
 
 /// Permission-group scopes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scope {
+pub(crate) enum Scope {
     /// Zone-level groups.
     Zone,
     /// Account-level groups.
@@ -324,7 +324,7 @@ pub enum Scope {
 }
 
 /// The longest token name Cloudflare accepts (its dashboard and API refuse longer ones).
-pub const MAX_TOKEN_NAME: usize = 120;
+pub(crate) const MAX_TOKEN_NAME: usize = 120;
 
 /// `--name`: checked before any API call, so a name Cloudflare would refuse cannot leave a
 /// minted token behind under its temporary name.

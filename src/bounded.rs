@@ -13,13 +13,13 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 /// The largest SOPS file cfsecret reads (sops's own files for tokens are a few KiB).
-pub const STORE_LIMIT: u64 = 16 * 1024 * 1024;
+pub(crate) const STORE_LIMIT: u64 = 16 * 1024 * 1024;
 /// The largest `.sops.yaml`, age key file, SSH key or journal cfsecret reads.
-pub const SMALL_LIMIT: u64 = 1024 * 1024;
+pub(crate) const SMALL_LIMIT: u64 = 1024 * 1024;
 
 /// Why a file was not read.
 #[derive(Debug)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     /// The OS refused (missing, permission denied, ...).
     Io(std::io::Error),
     /// Not a regular file: reading it could block or never end.
@@ -33,12 +33,12 @@ pub enum ReadError {
 
 impl ReadError {
     /// Whether the file does not exist.
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         matches!(self, Self::Io(e) if e.kind() == std::io::ErrorKind::NotFound)
     }
 
     /// What to do about it.
-    pub fn hint(&self, path: &Path) -> String {
+    pub(crate) fn hint(&self, path: &Path) -> String {
         let p = path.display();
         match self {
             Self::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
@@ -72,7 +72,7 @@ impl fmt::Display for ReadError {
 impl std::error::Error for ReadError {}
 
 /// `16 MiB`, `1 MiB`, `512 KiB`.
-pub fn human(bytes: u64) -> String {
+pub(crate) fn human(bytes: u64) -> String {
     if bytes >= 1024 * 1024 && bytes.is_multiple_of(1024 * 1024) {
         format!("{} MiB", bytes / (1024 * 1024))
     } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
@@ -84,7 +84,7 @@ pub fn human(bytes: u64) -> String {
 
 /// Reads the regular file at `path` (symlinks followed), refusing anything else and anything
 /// larger than `limit` bytes. The buffer is zeroized when dropped: key files are secrets.
-pub fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+pub(crate) fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
     let mut opts = std::fs::OpenOptions::new();
     opts.read(true);
     #[cfg(unix)]
@@ -124,7 +124,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, ReadError> {
 }
 
 /// [`read`] as UTF-8 text; `None` inside `Ok` when the bytes are not UTF-8.
-pub fn read_text(path: &Path, limit: u64) -> Result<Option<Zeroizing<String>>, ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<Option<Zeroizing<String>>, ReadError> {
     let bytes = read(path, limit)?;
     Ok(std::str::from_utf8(&bytes)
         .ok()

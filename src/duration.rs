@@ -46,7 +46,7 @@ const LONG_UNITS: &[(&str, &str)] = &[
 
 /// A duration or time argument that could not be understood.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DurationError {
+pub(crate) enum DurationError {
     /// Nothing was given.
     Empty,
     /// A number without a unit, e.g. `90`.
@@ -127,7 +127,7 @@ fn is_calendar_unit(unit: &str) -> bool {
 
 /// Parses a duration such as `90d`, `12h`, `30m`, `45s`, `2w`, or a sum such as `1w2d` or
 /// `1d 12h`. `0s` is allowed (e.g. `--keep-old 0s`); callers that need a positive duration check.
-pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
+pub(crate) fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let trimmed = input.trim();
     if trimmed.is_empty() {
         return Err(DurationError::Empty);
@@ -188,7 +188,7 @@ fn unit_seconds(unit: &str) -> Option<u64> {
 
 /// Formats a duration for messages: the two largest non-zero units, e.g. `2d 3h`, `90s` → `1m 30s`,
 /// sub-second durations as milliseconds. Meant for people, not for parsing back exactly.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let secs = d.as_secs();
     if secs == 0 {
         return format!("{} ms", d.as_millis());
@@ -216,7 +216,7 @@ pub fn format_duration(d: Duration) -> String {
 /// Parses a point in time: RFC 3339 with an offset (`2026-07-01T00:00:00Z`,
 /// `2026-07-01T02:00:00+02:00`) or a bare date (`2026-07-01`, taken as midnight UTC, because a
 /// cron job has no meaningful local time zone).
-pub fn parse_instant(input: &str) -> Result<Timestamp, DurationError> {
+pub(crate) fn parse_instant(input: &str) -> Result<Timestamp, DurationError> {
     let trimmed = input.trim();
     if let Ok(ts) = trimmed.parse::<Timestamp>() {
         return Ok(ts);

@@ -15,7 +15,7 @@
 
 /// Reaches fault point `point`: returns the injected I/O error, or kills the process.
 #[cfg(debug_assertions)]
-pub fn hit(point: &str) -> std::io::Result<()> {
+pub(crate) fn hit(point: &str) -> std::io::Result<()> {
     use std::collections::HashMap;
     use std::sync::Mutex;
     static HITS: Mutex<Option<HashMap<String, u32>>> = Mutex::new(None);
@@ -63,6 +63,6 @@ pub fn hit(point: &str) -> std::io::Result<()> {
 /// Release builds have no fault points.
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-pub fn hit(_point: &str) -> std::io::Result<()> {
+pub(crate) fn hit(_point: &str) -> std::io::Result<()> {
     Ok(())
 }

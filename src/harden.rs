@@ -4,7 +4,7 @@
 
 /// Applies what the platform supports; failures are logged and ignored (a container may forbid
 /// them, and cfsecret still works).
-pub fn apply() {
+pub(crate) fn apply() {
     #[cfg(unix)]
     {
         use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};

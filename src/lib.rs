@@ -7,21 +7,21 @@
 //! line; the binary is a thin wrapper around [`cli::run`].
 #![forbid(unsafe_code)]
 
-pub mod args;
-pub mod bounded;
+pub(crate) mod args;
+pub(crate) mod bounded;
 pub mod cli;
 pub mod cloudflare;
-pub mod commands;
-pub mod duration;
+pub(crate) mod commands;
+pub(crate) mod duration;
 pub mod error;
-pub mod faults;
-pub mod harden;
-pub mod keys;
-pub mod lifecycle;
-pub mod logging;
-pub mod output;
+pub(crate) mod faults;
+pub(crate) mod harden;
+pub(crate) mod keys;
+pub(crate) mod lifecycle;
+pub(crate) mod logging;
+pub(crate) mod output;
 pub mod permissions;
-pub mod secret;
-pub mod sops;
-pub mod store;
-pub mod terminal;
+pub(crate) mod secret;
+pub(crate) mod sops;
+pub(crate) mod store;
+pub(crate) mod terminal;

@@ -35,7 +35,7 @@ impl Log for StderrLogger {
 }
 
 /// Installs the logger: `quiet` shows errors only, `verbose` 0 warnings, 1 info, 2 debug, 3 trace.
-pub fn init(quiet: bool, verbose: u8) {
+pub(crate) fn init(quiet: bool, verbose: u8) {
     let level = if quiet {
         LevelFilter::Error
     } else {

@@ -11,20 +11,20 @@ use crate::terminal::sanitize;
 
 /// The result of a successful (or nothing-to-do) run.
 #[derive(Debug, Clone, Default)]
-pub struct Report {
+pub(crate) struct Report {
     /// Whether anything changed (Ansible's `changed`).
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// `created`, `rolled`, `rotated`, `verified`, `stored`, `unchanged`, …
-    pub action: &'static str,
+    pub(crate) action: &'static str,
     /// One human sentence.
-    pub msg: String,
+    pub(crate) msg: String,
     /// Further fields (`token_id`, `status`, `expires_on`, `store`, …).
-    pub fields: Map<String, Value>,
+    pub(crate) fields: Map<String, Value>,
 }
 
 impl Report {
     /// A report with an action and a message.
-    pub fn new(changed: bool, action: &'static str, msg: impl Into<String>) -> Self {
+    pub(crate) fn new(changed: bool, action: &'static str, msg: impl Into<String>) -> Self {
         Self {
             changed,
             action,
@@ -34,7 +34,7 @@ impl Report {
     }
 
     /// Adds a field (skipped when `Null`).
-    pub fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
+    pub(crate) fn field(mut self, key: &str, value: impl Into<Value>) -> Self {
         let value = value.into();
         if !value.is_null() {
             self.fields.insert(key.to_owned(), value);
@@ -45,16 +45,16 @@ impl Report {
 
 /// Prints reports and errors in the chosen style.
 #[derive(Debug, Clone, Copy)]
-pub struct Reporter {
+pub(crate) struct Reporter {
     /// `--json`
-    pub json: bool,
+    pub(crate) json: bool,
     /// `--quiet`
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 impl Reporter {
     /// Prints a successful result.
-    pub fn success(&self, report: &Report) {
+    pub(crate) fn success(&self, report: &Report) {
         if self.json {
             let mut obj = Map::new();
             obj.insert("changed".into(), report.changed.into());
@@ -71,7 +71,7 @@ impl Reporter {
 
     /// Prints a failure. `changed` says whether something was changed before the failure
     /// (a rotate that stored the new token but could not revoke the old one).
-    pub fn failure(&self, err: &Error, changed: bool) {
+    pub(crate) fn failure(&self, err: &Error, changed: bool) {
         if self.json {
             let mut obj = Map::new();
             obj.insert("failed".into(), true.into());

@@ -8,26 +8,26 @@ use secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroize;
 
 /// A `SecretString` holding a copy of `s`, with no stray copies.
-pub fn from_str(s: &str) -> SecretString {
+pub(crate) fn from_str(s: &str) -> SecretString {
     let mut exact = String::with_capacity(s.len());
     exact.push_str(s);
     SecretString::from(exact)
 }
 
 /// A `SecretString` from UTF-8 bytes, or `None` when they are not UTF-8.
-pub fn from_bytes(b: &[u8]) -> Option<SecretString> {
+pub(crate) fn from_bytes(b: &[u8]) -> Option<SecretString> {
     std::str::from_utf8(b).ok().map(from_str)
 }
 
 /// Takes ownership of a `String`, zeroizing it after copying.
-pub fn from_string(mut s: String) -> SecretString {
+pub(crate) fn from_string(mut s: String) -> SecretString {
     let secret = from_str(&s);
     s.zeroize();
     secret
 }
 
 /// Constant-time equality of two secrets (the lengths may leak, the contents do not).
-pub fn eq(a: &SecretString, b: &SecretString) -> bool {
+pub(crate) fn eq(a: &SecretString, b: &SecretString) -> bool {
     let (a, b) = (a.expose_secret().as_bytes(), b.expose_secret().as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

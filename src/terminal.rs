@@ -24,17 +24,17 @@ fn is_unsafe(c: char, keep_newlines: bool) -> bool {
 }
 
 /// Whether `c` is escaped in a one-line value (every control and bidi character).
-pub fn needs_escape(c: char) -> bool {
+pub(crate) fn needs_escape(c: char) -> bool {
     is_unsafe(c, false)
 }
 
 /// `s` with unsafe characters escaped; newlines and tabs (cfsecret's own layout) kept.
-pub fn sanitize(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize(s: &str) -> Cow<'_, str> {
     escape(s, true)
 }
 
 /// `s` with every control character escaped, newlines too: for one-line values.
-pub fn sanitize_line(s: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize_line(s: &str) -> Cow<'_, str> {
     escape(s, false)
 }
 
@@ -57,7 +57,7 @@ fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
 
 /// A compact serde_json formatter that also writes C1 controls and bidi controls as `\uXXXX`
 /// (serde_json escapes only C0): the JSON is unchanged in meaning, the bytes are terminal-safe.
-pub struct SafeJson;
+pub(crate) struct SafeJson;
 
 impl serde_json::ser::Formatter for SafeJson {
     fn write_string_fragment<W: ?Sized + io::Write>(
@@ -78,7 +78,7 @@ impl serde_json::ser::Formatter for SafeJson {
 }
 
 /// `v` as one line of terminal-safe JSON.
-pub fn json_line(v: &serde_json::Value) -> String {
+pub(crate) fn json_line(v: &serde_json::Value) -> String {
     let mut out = Vec::new();
     let mut ser = serde_json::Serializer::with_formatter(&mut out, SafeJson);
     serde::Serialize::serialize(v, &mut ser).expect("a JSON value serialises");

@@ -68,7 +68,7 @@ impl From<&StoreArgs> for StoreSpec {
 
 impl Store {
     /// The store the flags name.
-    pub fn from_args(args: &StoreArgs) -> Result<Self, Error> {
+    pub(crate) fn from_args(args: &StoreArgs) -> Result<Self, Error> {
         Self::open(&args.into())
     }
 }

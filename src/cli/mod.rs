@@ -2,7 +2,7 @@
 
 // The flags are their own module (`crate::args`), so `commands` can take them without
 // importing the dispatcher; the old path stays.
-pub use crate::args;
+pub(crate) use crate::args;
 mod boundary;
 mod runlog;
 mod usage;

@@ -26,14 +26,14 @@ use crate::output::Report;
 
 /// What the line says about one run, before it has an outcome.
 #[derive(Debug, Clone)]
-pub struct RunLog {
+pub(crate) struct RunLog {
     command: &'static str,
     store: Option<String>,
     check: bool,
 }
 
 /// How a run ended.
-pub enum Outcome<'a> {
+pub(crate) enum Outcome<'a> {
     /// Success or nothing to do.
     Ok(&'a Report),
     /// A failure, with the exit code it leads to.
@@ -42,7 +42,7 @@ pub enum Outcome<'a> {
 
 impl RunLog {
     /// The run log for a command that writes one (`create`, `rotate`, `roll`, `verify`, `set`).
-    pub fn for_command(command: &Command, global: &GlobalArgs) -> Option<Self> {
+    pub(crate) fn for_command(command: &Command, global: &GlobalArgs) -> Option<Self> {
         let (name, store) = match command {
             Command::Create(a) => ("create", &a.store),
             Command::Rotate(a) => ("rotate", &a.store),
@@ -59,7 +59,7 @@ impl RunLog {
     }
 
     /// The line (without a trailing newline) for a run that ended at `at`.
-    pub fn line(&self, at: jiff::Timestamp, outcome: &Outcome<'_>) -> String {
+    pub(crate) fn line(&self, at: jiff::Timestamp, outcome: &Outcome<'_>) -> String {
         let at = jiff::Timestamp::from_second(at.as_second()).unwrap_or(at);
         let mut line = format!("{at} cfsecret {}", self.command);
         let mut push = |key: &str, value: &str| {
@@ -104,7 +104,7 @@ impl RunLog {
     }
 
     /// Writes the line for this outcome to stderr, with a priority prefix under the journal.
-    pub fn emit(&self, outcome: &Outcome<'_>) {
+    pub(crate) fn emit(&self, outcome: &Outcome<'_>) {
         let line = self.line(jiff::Timestamp::now(), outcome);
         let prefix = match (stderr_is_journal(), outcome) {
             (false, _) => "",

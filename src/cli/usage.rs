@@ -15,7 +15,7 @@ use clap::CommandFactory;
 use crate::args::Cli;
 
 /// What stands where a user's argument was.
-pub const HIDDEN: &str = "<not shown>";
+pub(crate) const HIDDEN: &str = "<not shown>";
 
 /// Every subcommand and flag name cfsecret has (`create`, `--file`, `-v`, ...).
 fn known_names() -> BTreeSet<String> {
@@ -73,7 +73,7 @@ fn user_texts(argv: &[OsString]) -> Vec<String> {
 }
 
 /// clap's message for `e` with the user's arguments blanked out.
-pub fn scrubbed(e: &clap::Error, argv: &[OsString]) -> String {
+pub(crate) fn scrubbed(e: &clap::Error, argv: &[OsString]) -> String {
     let known = known_names();
     let typed = user_texts(argv);
     // clap strips escape sequences from what it renders, so a typed argument may appear only
@@ -128,7 +128,7 @@ fn blank_quoted(text: &str, known: &BTreeSet<String>, typed: &[String]) -> Strin
 }
 
 /// Whether this kind of error is about something the user typed that cfsecret does not know.
-pub fn is_unexpected(e: &clap::Error) -> bool {
+pub(crate) fn is_unexpected(e: &clap::Error) -> bool {
     use clap::error::ErrorKind;
     matches!(
         e.kind(),
@@ -137,7 +137,7 @@ pub fn is_unexpected(e: &clap::Error) -> bool {
 }
 
 /// The note after an unexpected argument: why it is not shown, and where secrets go.
-pub const SECRET_NOTE: &str = "cfsecret does not repeat arguments it does not expect, in case one is a secret; it never takes a secret as an argument: pipe it to `cfsecret set`, or use CLOUDFLARE_API_TOKEN";
+pub(crate) const SECRET_NOTE: &str = "cfsecret does not repeat arguments it does not expect, in case one is a secret; it never takes a secret as an argument: pipe it to `cfsecret set`, or use CLOUDFLARE_API_TOKEN";
 
 #[cfg(test)]
 mod tests {

@@ -22,7 +22,7 @@ pub const EMAIL_ENV: &str = "CLOUDFLARE_EMAIL";
 /// Environment variable holding the Global API Key.
 pub const KEY_ENV: &str = "CLOUDFLARE_API_KEY";
 /// The other spelling of [`KEY_ENV`] some guides use.
-pub const GLOBAL_KEY_ENV: &str = "CLOUDFLARE_GLOBAL_KEY";
+pub(crate) const GLOBAL_KEY_ENV: &str = "CLOUDFLARE_GLOBAL_KEY";
 
 /// Where a credential came from, for messages. Holds no secret.
 #[derive(Clone, Debug, PartialEq, Eq)]

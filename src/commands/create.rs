@@ -12,12 +12,12 @@ use crate::output::Report;
 use crate::store::Store;
 
 /// A harmless value for the preflight's trial render (never written).
-pub fn probe() -> SecretString {
+pub(crate) fn probe() -> SecretString {
     SecretString::from("cfsecret-preflight-probe")
 }
 
 /// Runs `create`.
-pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     // Flags that can be checked locally fail before anything else.
     spec::validity(&args.into(), jiff::Timestamp::now())?;
@@ -48,12 +48,7 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
                     .field("store", store.describe()));
             }
             // An inactive or (with --force) active token is replaced, and revoked afterwards.
-            Ok(v) => {
-                replaced = Some(Replaced {
-                    id: v.id,
-                    secret: Some(secret.clone()),
-                })
-            }
+            Ok(v) => replaced = Some(Replaced { id: v.id }),
             Err(e) if e.token_invalid() => {}
             Err(e) => return Err(e.into()),
         }

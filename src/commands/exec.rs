@@ -14,7 +14,7 @@ use crate::store::Store;
 
 /// The command could not be started.
 #[derive(Debug)]
-pub struct SpawnError {
+pub(crate) struct SpawnError {
     program: String,
     error: std::io::Error,
 }
@@ -98,7 +98,7 @@ fn check_env_name(name: &str) -> Result<(), UsageError> {
 }
 
 /// Runs `exec`. Returns only on failure (or in check mode, or off Unix).
-pub fn run(args: &ExecArgs, global: &GlobalArgs) -> Result<(Report, Exit), Error> {
+pub(crate) fn run(args: &ExecArgs, global: &GlobalArgs) -> Result<(Report, Exit), Error> {
     check_env_name(&args.env)?;
     let store = Store::from_args(&args.store)?;
     let secret = store.read_required()?;

@@ -1,11 +1,11 @@
 //! One module per command. Each returns a [`Report`](crate::output::Report) or an error; the
 //! dispatcher in [`crate::cli`] prints it.
 
-pub mod create;
-pub mod exec;
-pub mod permissions;
-pub mod roll;
-pub mod rotate;
-pub mod set;
-pub mod stdin;
-pub mod verify;
+pub(crate) mod create;
+pub(crate) mod exec;
+pub(crate) mod permissions;
+pub(crate) mod roll;
+pub(crate) mod rotate;
+pub(crate) mod set;
+pub(crate) mod stdin;
+pub(crate) mod verify;

@@ -10,7 +10,7 @@ use crate::output::Report;
 use crate::permissions::catalog as permissions;
 
 /// Runs `permissions`.
-pub fn run(args: &PermissionsArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &PermissionsArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let auth = AuthSource::from(&args.auth);
     let cred = session::management_credential(&auth)?
         .ok_or_else(|| session::no_credential(crate::cloudflare::Op::PermissionGroups))?;

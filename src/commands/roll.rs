@@ -15,7 +15,7 @@ use crate::output::Report;
 use crate::store::Store;
 
 /// Runs `roll`.
-pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     let (mut run, rescue, mut notes) = Run::begin(
         &store,

@@ -62,7 +62,7 @@ fn due(
 }
 
 /// Runs `rotate`.
-pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     let max_age = dur(args.max_age.as_ref())?;
     let min_remaining = dur(args.min_remaining.as_ref())?;
@@ -157,10 +157,7 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         &mut run,
         &manager,
         successor,
-        Some(Replaced {
-            id: v.id.clone(),
-            secret: Some(current),
-        }),
+        Some(Replaced { id: v.id.clone() }),
         keep_old,
     )?;
     notes.extend(minted.notes);

@@ -6,7 +6,7 @@ use crate::output::Report;
 use crate::store::Store;
 
 /// Runs `set`.
-pub fn run(args: &SetArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &SetArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     let secret = super::stdin::read_secret(&store.label())?;
     let locked = store.lock(global.wait, global.wait_timeout)?;

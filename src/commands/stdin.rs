@@ -13,7 +13,7 @@ const MAX_LEN: u64 = 64 * 1024;
 
 /// Reads the secret for `what` from stdin: piped input as is (one trailing newline dropped),
 /// or, on a terminal, a prompt that does not echo.
-pub fn read_secret(what: &str) -> Result<SecretString, Error> {
+pub(crate) fn read_secret(what: &str) -> Result<SecretString, Error> {
     let raw = if std::io::stdin().is_terminal() {
         let typed = rpassword::prompt_password(format!("secret for {what} (input hidden): "))
             .map_err(|e| {

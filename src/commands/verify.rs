@@ -19,7 +19,7 @@ fn time(t: Option<jiff::Timestamp>) -> serde_json::Value {
 }
 
 /// Runs `verify`.
-pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
+pub(crate) fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
     let store = Store::from_args(&args.store)?;
     let secret = store.read()?.ok_or_else(|| LifecycleError::NothingStored {
         store: store.label(),
@@ -48,7 +48,7 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
 }
 
 /// Verifies the secret: an error with exit 3 unless it is active and already valid.
-pub fn check_active(
+pub(crate) fn check_active(
     session: &Session,
     store: &Store,
     secret: &SecretString,

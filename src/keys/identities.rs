@@ -15,16 +15,16 @@ use zeroize::Zeroizing;
 mod ssh_cmd;
 
 /// An identity that can unwrap a data key, boxed for dynamic use.
-pub type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
+pub(crate) type BoxedIdentity = Box<dyn age::Identity + Send + Sync>;
 
 /// The identities found, plus what was looked at, for error messages.
 #[derive(Default)]
-pub struct Identities {
+pub(crate) struct Identities {
     identities: Vec<BoxedIdentity>,
     /// Where identities were looked for but none were found.
-    pub looked_in: Vec<String>,
+    pub(crate) looked_in: Vec<String>,
     /// Sources that exist but could not be used, with the reason.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
     /// `SOPS_AGE_KEY_CMD`, run only if the other identities do not decrypt a key.
     key_cmd: Option<String>,
     /// `SOPS_AGE_SSH_PRIVATE_KEY_CMD`, likewise run only when needed (see `ssh_cmd`).
@@ -43,7 +43,7 @@ impl std::fmt::Debug for Identities {
 
 /// The sops user config directory (`$XDG_CONFIG_HOME`, `~/.config`; on macOS
 /// `~/Library/Application Support` when `XDG_CONFIG_HOME` is unset; `%AppData%` on Windows).
-pub fn user_config_dir() -> Option<PathBuf> {
+pub(crate) fn user_config_dir() -> Option<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
         return Some(PathBuf::from(x));
     }
@@ -59,7 +59,7 @@ pub fn user_config_dir() -> Option<PathBuf> {
 }
 
 /// The user's home directory.
-pub fn home_dir() -> Option<PathBuf> {
+pub(crate) fn home_dir() -> Option<PathBuf> {
     std::env::var_os(if cfg!(windows) { "USERPROFILE" } else { "HOME" })
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
@@ -67,7 +67,7 @@ pub fn home_dir() -> Option<PathBuf> {
 
 impl Identities {
     /// Loads every source sops would load.
-    pub fn discover() -> Self {
+    pub(crate) fn discover() -> Self {
         let mut ids = Self::default();
         ids.load_ssh_sources();
         match std::env::var("SOPS_AGE_KEY") {
@@ -94,20 +94,21 @@ impl Identities {
         ids
     }
 
-    /// Identities from explicit text (tests and `SOPS_AGE_KEY`-like uses).
-    pub fn from_text(label: &str, text: &str) -> Self {
+    /// Identities from explicit text (tests).
+    #[cfg(test)]
+    pub(crate) fn from_text(label: &str, text: &str) -> Self {
         let mut ids = Self::default();
         ids.load_text(label, Zeroizing::new(text.to_owned()));
         ids
     }
 
     /// Whether nothing was found and there is no command to run.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.identities.is_empty() && self.key_cmd.is_none() && self.ssh_key_cmd.is_none()
     }
 
     /// The loaded identities.
-    pub fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &dyn age::Identity> {
         self.identities
             .iter()
             .map(|i| i.as_ref() as &dyn age::Identity)
@@ -115,7 +116,7 @@ impl Identities {
 
     /// Runs `SOPS_AGE_KEY_CMD` (once per recipient, with `SOPS_AGE_RECIPIENT` set as sops 3.12
     /// does) and returns the identities it prints.
-    pub fn from_key_cmd(&mut self, recipient: &str) -> Vec<BoxedIdentity> {
+    pub(crate) fn key_cmd_identities(&mut self, recipient: &str) -> Vec<BoxedIdentity> {
         let Some(cmd) = self.key_cmd.clone() else {
             return Vec::new();
         };

@@ -12,13 +12,13 @@ use zeroize::Zeroizing;
 
 /// The most output a key command may print (an identity is 74 bytes, a 16384-bit RSA key about
 /// 13 KiB of PEM).
-pub const OUTPUT_LIMIT: u64 = 1024 * 1024;
+pub(crate) const OUTPUT_LIMIT: u64 = 1024 * 1024;
 /// How long a key command may run (long enough to touch a hardware key or type a PIN).
-pub const TIMEOUT: Duration = Duration::from_secs(60);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why the command gave no identities.
 #[derive(Debug)]
-pub enum KeyCmdError {
+pub(crate) enum KeyCmdError {
     /// It could not be started.
     Spawn(std::io::Error),
     /// It exited unsuccessfully.
@@ -49,10 +49,10 @@ impl std::fmt::Display for KeyCmdError {
 }
 
 /// The environment variable that changes [`TIMEOUT`] (a duration: `10s`, `5m`).
-pub const TIMEOUT_ENV: &str = "CFSECRET_KEY_CMD_TIMEOUT";
+pub(crate) const TIMEOUT_ENV: &str = "CFSECRET_KEY_CMD_TIMEOUT";
 
 /// The deadline in force: `CFSECRET_KEY_CMD_TIMEOUT` when it is a valid duration, else 60s.
-pub fn timeout() -> Duration {
+pub(crate) fn timeout() -> Duration {
     std::env::var(TIMEOUT_ENV)
         .ok()
         .and_then(|v| crate::duration::parse_duration(&v).ok())
@@ -61,7 +61,7 @@ pub fn timeout() -> Duration {
 }
 
 /// Runs `args` with `SOPS_AGE_RECIPIENT` set and returns its standard output.
-pub fn run(args: &[String], recipient: &str) -> Result<Zeroizing<Vec<u8>>, KeyCmdError> {
+pub(crate) fn run(args: &[String], recipient: &str) -> Result<Zeroizing<Vec<u8>>, KeyCmdError> {
     run_with(args, recipient, OUTPUT_LIMIT, timeout())
 }
 

@@ -18,7 +18,7 @@ use base64::Engine;
 use base64::prelude::BASE64_STANDARD_NO_PAD;
 use hpke::aead::ChaCha20Poly1305;
 use hpke::kdf::HkdfSha256;
-use hpke::{Deserializable, HpkeError, Kem as _, OpModeR, OpModeS, Serializable};
+use hpke::{Deserializable, HpkeError, OpModeR, OpModeS, Serializable};
 use zeroize::Zeroizing;
 
 mod xwing;
@@ -26,13 +26,13 @@ mod xwing;
 use xwing::XWing;
 
 /// The stanza type (its first argument, the tag).
-pub const STANZA_TAG: &str = "mlkem768x25519";
+pub(crate) const STANZA_TAG: &str = "mlkem768x25519";
 /// HPKE `info`.
 const INFO: &[u8] = b"age-encryption.org/mlkem768x25519";
 /// Bech32 HRP of recipients.
-pub const RECIPIENT_PREFIX: &str = "age1pq";
+pub(crate) const RECIPIENT_PREFIX: &str = "age1pq";
 /// Bech32 HRP of identities.
-pub const IDENTITY_PREFIX: &str = "AGE-SECRET-KEY-PQ-";
+pub(crate) const IDENTITY_PREFIX: &str = "AGE-SECRET-KEY-PQ-";
 /// The encapsulated key: ML-KEM-768 ciphertext (1088) plus an X25519 share (32).
 const ENC_LEN: usize = 1120;
 /// The sealed 16-byte file key plus the 16-byte Poly1305 tag.
@@ -67,7 +67,7 @@ fn decode(s: &str, prefix: &str) -> Result<Zeroizing<Vec<u8>>, &'static str> {
 
 /// An `age1pq1…` recipient.
 #[derive(Clone)]
-pub struct Recipient(PublicKey);
+pub(crate) struct Recipient(PublicKey);
 
 impl std::str::FromStr for Recipient {
     type Err = &'static str;
@@ -123,7 +123,7 @@ impl age::Recipient for Recipient {
 }
 
 /// An `AGE-SECRET-KEY-PQ-1…` identity. Its seed lives in the KEM's zeroizing private key.
-pub struct Identity(PrivateKey);
+pub(crate) struct Identity(PrivateKey);
 
 impl std::str::FromStr for Identity {
     type Err = &'static str;
@@ -145,19 +145,22 @@ impl std::fmt::Debug for Identity {
     }
 }
 
+// Key generation and export serve the tests (cfsecret itself only reads identities).
+#[cfg(test)]
 impl Identity {
     /// A fresh identity from the OS RNG.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         Self(PrivateKey::generate(&mut rand::rngs::OsRng))
     }
 
     /// The recipient files for this identity are encrypted to.
-    pub fn to_public(&self) -> Recipient {
+    pub(crate) fn to_public(&self) -> Recipient {
+        use hpke::Kem as _;
         Recipient(Kem::sk_to_pk(&self.0))
     }
 
     /// The `AGE-SECRET-KEY-PQ-1…` encoding (upper case, as age writes it).
-    pub fn to_secret_string(&self) -> Zeroizing<String> {
+    pub(crate) fn to_secret_string(&self) -> Zeroizing<String> {
         let seed = Zeroizing::new(self.0.to_bytes().to_vec());
         let lower = Zeroizing::new(bech32_encode(hrp(IDENTITY_PREFIX), &seed));
         Zeroizing::new(lower.to_ascii_uppercase())

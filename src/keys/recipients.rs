@@ -11,7 +11,7 @@ use age::armor::{ArmoredWriter, Format};
 
 /// Why a recipient string cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecipientError {
+pub(crate) enum RecipientError {
     /// An `age1pq1…` (ML-KEM hybrid, sops ≥ 3.12) string that is not a valid such key.
     PostQuantum(String),
     /// A plugin recipient whose binary is missing.
@@ -39,7 +39,7 @@ impl std::fmt::Display for RecipientError {
 }
 
 /// A recipient abbreviated for messages (`age1klnw…kw75m`).
-pub fn short(r: &str) -> String {
+pub(crate) fn short(r: &str) -> String {
     let r = r.trim();
     if r.chars().count() <= 24 {
         return r.to_owned();
@@ -57,9 +57,9 @@ pub fn short(r: &str) -> String {
 }
 
 /// A recipient ready to encrypt to.
-pub struct Recipient {
+pub(crate) struct Recipient {
     /// The string as sops stores it (trimmed).
-    pub text: String,
+    pub(crate) text: String,
     inner: Box<dyn age::Recipient + Send>,
 }
 
@@ -72,7 +72,7 @@ impl std::fmt::Debug for Recipient {
 impl Recipient {
     /// Parses `age1…`, `age1pq1…`, `ssh-ed25519 …`, `ssh-rsa …` or a plugin recipient
     /// `age1<name>1…`.
-    pub fn parse(s: &str) -> Result<Self, RecipientError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, RecipientError> {
         let text = s.trim().to_owned();
         let inner: Box<dyn age::Recipient + Send> = if text.starts_with("age1pq1") {
             Box::new(
@@ -101,12 +101,12 @@ impl Recipient {
     }
 
     /// The recipient as the age library takes it.
-    pub fn as_age(&self) -> &dyn age::Recipient {
+    pub(crate) fn as_age(&self) -> &dyn age::Recipient {
         self.inner.as_ref() as &dyn age::Recipient
     }
 
     /// Encrypts `payload` to this recipient alone, ASCII-armored as sops stores it.
-    pub fn wrap(&self, payload: &[u8]) -> Result<String, String> {
+    pub(crate) fn wrap(&self, payload: &[u8]) -> Result<String, String> {
         let encryptor = age::Encryptor::with_recipients(std::iter::once(
             self.inner.as_ref() as &dyn age::Recipient
         ))
@@ -126,7 +126,7 @@ impl Recipient {
 
 /// Parses a comma-separated recipient list (`SOPS_AGE_RECIPIENTS`, `--age a,b`), trimming
 /// parts and skipping empty ones as sops does.
-pub fn parse_list(list: &str) -> Result<Vec<Recipient>, RecipientError> {
+pub(crate) fn parse_list(list: &str) -> Result<Vec<Recipient>, RecipientError> {
     list.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())

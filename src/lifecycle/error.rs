@@ -6,7 +6,7 @@ use crate::error::{Diagnose, Exit};
 
 /// A lifecycle step went wrong.
 #[derive(Debug)]
-pub enum LifecycleError {
+pub(crate) enum LifecycleError {
     /// The store holds no token to rotate or roll.
     NothingStored { store: String },
     /// The stored token is not valid, so it cannot be identified, rotated or rolled.

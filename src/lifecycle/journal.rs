@@ -19,7 +19,7 @@ use crate::store::{StoreError, atomic};
 /// A step in progress for one key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "snake_case")]
-pub enum Pending {
+pub(crate) enum Pending {
     /// A create was (or is about to be) sent for a token named `pending_name`; its response,
     /// with the secret, may be lost.
     Minting {
@@ -78,36 +78,34 @@ impl Pending {
     }
 }
 
-pub use crate::store::Binding;
+pub(crate) use crate::store::Binding;
 
 /// One step of one (store, key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The store and key.
     #[serde(flatten)]
-    pub binding: Binding,
+    pub(crate) binding: Binding,
     /// The token the store held when the step started, if any.
-    pub from_id: Option<String>,
+    pub(crate) from_id: Option<String>,
     /// When it started (Unix seconds).
-    pub started: i64,
+    pub(crate) started: i64,
     /// The step.
-    pub step: Pending,
+    pub(crate) step: Pending,
 }
 
 /// The journal file of one store file.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Journal {
+pub(crate) struct Journal {
     /// Format version (2: entries bound to a store and key).
-    pub version: u32,
+    pub(crate) version: u32,
     /// The steps in progress.
     #[serde(default)]
-    pub entries: Vec<Entry>,
+    pub(crate) entries: Vec<Entry>,
     /// A version-1 journal's single unbound step: never acted on (it names no store).
     #[serde(default, skip_serializing)]
     pending: Option<serde_json::Value>,
 }
-
-pub use crate::store::paths::journal_path_for as path_for;
 
 fn now() -> i64 {
     std::time::SystemTime::now()
@@ -120,7 +118,7 @@ impl Journal {
     /// treated as empty (a pending successor is still recognisable by its name). Something that
     /// is not a regular file (a FIFO, a directory) is refused: reading it could hang, and it may
     /// hide a step in progress.
-    pub fn load(path: &Path, binding: &Binding) -> Result<Self, Error> {
+    pub(crate) fn load(path: &Path, binding: &Binding) -> Result<Self, Error> {
         // Bounded and non-blocking: a FIFO or device here must not hang a run holding the lock.
         let bytes = match crate::bounded::read(path, crate::bounded::SMALL_LIMIT) {
             Ok(bytes) => bytes,
@@ -163,14 +161,14 @@ impl Journal {
     }
 
     /// This key's step in progress (not a pending revocation), if any.
-    pub fn step(&self, b: &Binding) -> Option<&Entry> {
+    pub(crate) fn step(&self, b: &Binding) -> Option<&Entry> {
         self.entries
             .iter()
             .find(|e| e.binding == *b && !e.step.is_revoke())
     }
 
     /// This key's pending revocations.
-    pub fn revocations(&self, b: &Binding) -> Vec<Entry> {
+    pub(crate) fn revocations(&self, b: &Binding) -> Vec<Entry> {
         self.entries
             .iter()
             .filter(|e| e.binding == *b && e.step.is_revoke())
@@ -179,13 +177,13 @@ impl Journal {
     }
 
     /// Whether this key has anything in progress.
-    pub fn has_any(&self, b: &Binding) -> bool {
+    pub(crate) fn has_any(&self, b: &Binding) -> bool {
         self.entries.iter().any(|e| e.binding == *b)
     }
 
     /// Records `step` as this key's step in progress (keeping its start time and origin when a
     /// step is already under way, and every other entry).
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         path: &Path,
         b: &Binding,
@@ -206,7 +204,7 @@ impl Journal {
     }
 
     /// Adds a pending revocation for this key (once per old token).
-    pub fn add_revoke(
+    pub(crate) fn add_revoke(
         &mut self,
         path: &Path,
         b: &Binding,
@@ -232,7 +230,12 @@ impl Journal {
     }
 
     /// Removes this key's pending revocation of `old_id`.
-    pub fn remove_revoke(&mut self, path: &Path, b: &Binding, old_id: &str) -> Result<(), Error> {
+    pub(crate) fn remove_revoke(
+        &mut self,
+        path: &Path,
+        b: &Binding,
+        old_id: &str,
+    ) -> Result<(), Error> {
         self.entries.retain(|e| {
             !(e.binding == *b
                 && matches!(&e.step, Pending::Revoke { old_id: o, .. } if o == old_id))
@@ -241,7 +244,7 @@ impl Journal {
     }
 
     /// This key's step is done (its pending revocations and other keys' entries stay).
-    pub fn clear(&mut self, path: &Path, b: &Binding) -> Result<(), Error> {
+    pub(crate) fn clear(&mut self, path: &Path, b: &Binding) -> Result<(), Error> {
         let before = self.entries.len();
         self.entries
             .retain(|e| e.binding != *b || e.step.is_revoke());
@@ -285,7 +288,7 @@ mod tests {
     #[test]
     fn entries_are_per_key_and_survive_a_reload() {
         let dir = tempfile::tempdir().unwrap();
-        let p = path_for(&dir.path().join(".s.yaml.cfsecret.lock"));
+        let p = crate::store::paths::journal_path_for(&dir.path().join(".s.yaml.cfsecret.lock"));
         assert!(p.ends_with(".s.yaml.cfsecret.state"));
         let (a, b) = (binding("a"), binding("b"));
         let mut j = Journal::load(&p, &a).unwrap();

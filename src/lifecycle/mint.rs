@@ -23,26 +23,24 @@ use crate::error::Error;
 use crate::store::Snapshot;
 
 /// The token a mint replaces.
-pub struct Replaced {
+pub(crate) struct Replaced {
     /// Its id.
-    pub id: String,
-    /// Its secret, put back into the store if the new one fails.
-    pub secret: Option<SecretString>,
+    pub(crate) id: String,
 }
 
 /// A minted, stored and verified token.
 #[derive(Debug)]
-pub struct Minted {
+pub(crate) struct Minted {
     /// The new token as created.
-    pub token: Token,
+    pub(crate) token: Token,
     /// What Cloudflare said when the stored copy was verified.
-    pub verified: VerifyResult,
+    pub(crate) verified: VerifyResult,
     /// What was done to the old token, and other remarks.
-    pub notes: Notes,
+    pub(crate) notes: Notes,
 }
 
 /// Mints `spec` and makes it the stored token.
-pub fn mint_and_store(
+pub(crate) fn mint_and_store(
     run: &mut Run<'_>,
     manager: &Client,
     mut spec: NewToken,
@@ -254,7 +252,7 @@ fn roll_back(
 
 /// What a token secret from Cloudflare must look like before it is written anywhere: printable
 /// ASCII without spaces, of a sane length (Cloudflare's are 40 to a few hundred characters).
-pub fn secret_shape(secret: &SecretString) -> Result<(), String> {
+pub(crate) fn secret_shape(secret: &SecretString) -> Result<(), String> {
     use secrecy::ExposeSecret;
     let s = secret.expose_secret();
     if s.is_empty() {

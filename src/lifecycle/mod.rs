@@ -5,14 +5,14 @@
 //! has been checked; its intent is journaled before it is sent; its result is stored, read back
 //! from the store and verified with Cloudflare before anything old is revoked.
 
-pub mod error;
-pub mod journal;
-pub mod mint;
-pub mod naming;
-pub mod reconcile;
-pub mod rescue;
-pub mod session;
-pub mod spec;
+pub(crate) mod error;
+pub(crate) mod journal;
+pub(crate) mod mint;
+pub(crate) mod naming;
+pub(crate) mod reconcile;
+pub(crate) mod rescue;
+pub(crate) mod session;
+pub(crate) mod spec;
 
 use std::path::PathBuf;
 
@@ -22,95 +22,95 @@ use crate::cloudflare::{ApiError, Client, CredentialSource, ManagementCredential
 use crate::error::Error;
 use crate::keys::recipients::{self, Recipient};
 use crate::store::{Locked, Store, WriteOutcome};
-pub use error::LifecycleError;
+pub(crate) use error::LifecycleError;
 use journal::{Binding, Journal, Pending};
-pub use session::{AuthSource, Session};
+pub(crate) use session::{AuthSource, Session};
 
 /// The global options a lifecycle run obeys, as plain values (the command line builds them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// `--check`: say what would change, change nothing.
-    pub check: bool,
+    pub(crate) check: bool,
     /// `--wait`: wait for another run's lock instead of failing.
-    pub wait: bool,
+    pub(crate) wait: bool,
     /// `--wait-timeout`: how long `--wait` waits.
-    pub wait_timeout: std::time::Duration,
+    pub(crate) wait_timeout: std::time::Duration,
     /// `--timeout`: one API request's limit.
-    pub timeout: std::time::Duration,
+    pub(crate) timeout: std::time::Duration,
 }
 
 /// What a run did (or, in check mode, would do) besides its main step: lines for the report,
 /// and whether any of them changed something (Ansible's `changed` must say so, in check mode as
 /// in the real run).
 #[derive(Debug, Default)]
-pub struct Notes {
+pub(crate) struct Notes {
     lines: Vec<String>,
     changed: bool,
 }
 
 impl Notes {
     /// Something changed (or would change).
-    pub fn change(&mut self, line: String) {
+    pub(crate) fn change(&mut self, line: String) {
         self.lines.push(line);
         self.changed = true;
     }
 
     /// Something changed that is not worth a line.
-    pub fn mark_changed(&mut self) {
+    pub(crate) fn mark_changed(&mut self) {
         self.changed = true;
     }
 
     /// Something worth saying that changed nothing.
-    pub fn info(&mut self, line: String) {
+    pub(crate) fn info(&mut self, line: String) {
         self.lines.push(line);
     }
 
     /// Whether anything changed.
-    pub fn changed(&self) -> bool {
+    pub(crate) fn changed(&self) -> bool {
         self.changed
     }
 
     /// Whether there is nothing to say.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.lines.is_empty()
     }
 
     /// Adds another run's notes.
-    pub fn extend(&mut self, other: Notes) {
+    pub(crate) fn extend(&mut self, other: Notes) {
         self.lines.extend(other.lines);
         self.changed |= other.changed;
     }
 
     /// The lines, `; `-separated.
-    pub fn join(&self) -> String {
+    pub(crate) fn join(&self) -> String {
         self.lines.join("; ")
     }
 }
 
 /// A store, locked, with its journal and a Cloudflare session.
-pub struct Run<'s> {
+pub(crate) struct Run<'s> {
     /// The Cloudflare session.
-    pub session: Session,
+    pub(crate) session: Session,
     /// The store.
-    pub store: &'s Store,
+    pub(crate) store: &'s Store,
     /// The held lock.
-    pub locked: Locked<'s>,
+    pub(crate) locked: Locked<'s>,
     /// What previous runs left in progress (this store file's journal, every key).
-    pub journal: Journal,
+    pub(crate) journal: Journal,
     journal_path: PathBuf,
     /// The store and key this run's journal entries belong to.
-    pub binding: Binding,
+    pub(crate) binding: Binding,
     /// The management credential from flags or environment (not the stored token).
-    pub explicit: Option<ManagementCredential>,
+    pub(crate) explicit: Option<ManagementCredential>,
     /// `--check`: no API mutation, no write.
-    pub check: bool,
+    pub(crate) check: bool,
     /// What this run does, for results that must say it (`created`, `rotated`, `rolled`).
-    pub action: &'static str,
+    pub(crate) action: &'static str,
 }
 
 impl<'s> Run<'s> {
     /// Finds the credential, opens the session and takes the store's lock.
-    pub fn start(
+    pub(crate) fn start(
         store: &'s Store,
         options: impl Into<RunOptions>,
         auth: &AuthSource,
@@ -141,7 +141,7 @@ impl<'s> Run<'s> {
     /// Starts a lifecycle command: [`Run::start`], the rescue recipients (`--rescue-age`, else
     /// `SOPS_AGE_RECIPIENTS`, else the store's own), and finishing or cleaning up whatever an
     /// interrupted run left (the returned notes say what).
-    pub fn begin(
+    pub(crate) fn begin(
         store: &'s Store,
         options: impl Into<RunOptions>,
         auth: impl Into<AuthSource>,
@@ -161,7 +161,7 @@ impl<'s> Run<'s> {
 
     /// The stored token and what Cloudflare says it is. A missing token, or a secret Cloudflare
     /// rejects (rolled away, deleted), cannot be rotated or rolled.
-    pub fn stored_token(&self) -> Result<(SecretString, VerifyResult), Error> {
+    pub(crate) fn stored_token(&self) -> Result<(SecretString, VerifyResult), Error> {
         let current = self
             .locked
             .read()?
@@ -180,13 +180,13 @@ impl<'s> Run<'s> {
     }
 
     /// `KEY in FILE`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.store.label()
     }
 
     /// A client that may manage tokens: the explicit credential, else the stored token itself
     /// (contract step 4), else none.
-    pub fn manager(&self, stored: Option<&SecretString>) -> Result<Client, Error> {
+    pub(crate) fn manager(&self, stored: Option<&SecretString>) -> Result<Client, Error> {
         match (&self.explicit, stored) {
             (Some(c), _) => self.session.client(Some(c.clone())),
             (None, Some(token)) => self.session.client_as(token, CredentialSource::StoredToken),
@@ -195,7 +195,7 @@ impl<'s> Run<'s> {
     }
 
     /// Asks Cloudflare about a secret.
-    pub fn verify(&self, secret: &SecretString) -> Result<VerifyResult, ApiError> {
+    pub(crate) fn verify(&self, secret: &SecretString) -> Result<VerifyResult, ApiError> {
         let client = self
             .session
             .client(None)
@@ -207,17 +207,17 @@ impl<'s> Run<'s> {
     }
 
     /// This key's step in progress, if a previous run left one.
-    pub fn pending(&self) -> Option<Pending> {
+    pub(crate) fn pending(&self) -> Option<Pending> {
         self.journal.step(&self.binding).map(|e| e.step.clone())
     }
 
     /// Whether this key has anything in progress (a step, a pending revocation).
-    pub fn has_pending(&self) -> bool {
+    pub(crate) fn has_pending(&self) -> bool {
         self.journal.has_any(&self.binding)
     }
 
     /// Records this key's step before it is taken (not in check mode).
-    pub fn record(&mut self, step: Pending) -> Result<(), Error> {
+    pub(crate) fn record(&mut self, step: Pending) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
@@ -233,7 +233,12 @@ impl<'s> Run<'s> {
     }
 
     /// Journals the revocation of `old_id` once `after` has passed (`--keep-old`).
-    pub fn record_revoke(&mut self, old_id: &str, after: i64, new_id: &str) -> Result<(), Error> {
+    pub(crate) fn record_revoke(
+        &mut self,
+        old_id: &str,
+        after: i64,
+        new_id: &str,
+    ) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
@@ -242,7 +247,7 @@ impl<'s> Run<'s> {
     }
 
     /// The pending revocation of `old_id` is done.
-    pub fn revoked(&mut self, old_id: &str) -> Result<(), Error> {
+    pub(crate) fn revoked(&mut self, old_id: &str) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
@@ -251,7 +256,7 @@ impl<'s> Run<'s> {
     }
 
     /// This key's step is done (its pending revocations stay).
-    pub fn clear(&mut self) -> Result<(), Error> {
+    pub(crate) fn clear(&mut self) -> Result<(), Error> {
         if self.check {
             return Ok(());
         }
@@ -264,7 +269,7 @@ impl<'s> Run<'s> {
     /// A token restricted to other networks (an IP condition) or not valid yet (`not_before`)
     /// cannot verify itself from here; for those, `restricted` names a management client that
     /// confirms instead that the token exists and is active.
-    pub fn read_back_and_verify(
+    pub(crate) fn read_back_and_verify(
         &self,
         written: &SecretString,
         expect_id: &str,
@@ -316,7 +321,7 @@ impl<'s> Run<'s> {
 
     /// Writes a new secret that exists nowhere else (after a roll): on failure it goes to an
     /// age-encrypted rescue file and the error says where (exit 5).
-    pub fn store_or_rescue(
+    pub(crate) fn store_or_rescue(
         &self,
         secret: &SecretString,
         token_id: &str,
@@ -349,7 +354,7 @@ impl<'s> Run<'s> {
 
 /// The recipients of a rescue file: `--rescue-age`, else `SOPS_AGE_RECIPIENTS`/`--age`, else
 /// the store's own recipients (found by the preflight).
-pub fn rescue_recipients(
+pub(crate) fn rescue_recipients(
     flag: Option<&str>,
     store_default: Option<&str>,
     from_store: Vec<Recipient>,

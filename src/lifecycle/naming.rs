@@ -21,7 +21,7 @@ fn hex8() -> String {
 
 /// A fresh pending name for a token that will be called `final_name`, minted by the store
 /// whose tag is `tag` (8 hex digits).
-pub fn pending_name(final_name: &str, tag: &str) -> String {
+pub(crate) fn pending_name(final_name: &str, tag: &str) -> String {
     let suffix = format!("{MARK}{tag}.{}]", hex8());
     let room = MAX_NAME - suffix.chars().count();
     let base: String = final_name.chars().take(room).collect();
@@ -29,7 +29,7 @@ pub fn pending_name(final_name: &str, tag: &str) -> String {
 }
 
 /// The name without a pending mark (a token whose rename never happened).
-pub fn strip_pending(name: &str) -> &str {
+pub(crate) fn strip_pending(name: &str) -> &str {
     match name.rfind(MARK) {
         Some(pos) if name.ends_with(']') => &name[..pos],
         _ => name,
@@ -58,12 +58,12 @@ fn base_matches(name: &str, base: &str, final_name: &str) -> bool {
 }
 
 /// Whether `name` is a pending name derived from `final_name` (any store, any run).
-pub fn is_pending_for(name: &str, final_name: &str) -> bool {
+pub(crate) fn is_pending_for(name: &str, final_name: &str) -> bool {
     parse(name).is_some_and(|(base, _)| base_matches(name, base, final_name))
 }
 
 /// Whether `name` is a pending name for `final_name` minted by the store tagged `tag`.
-pub fn is_pending_of_store(name: &str, final_name: &str, tag: &str) -> bool {
+pub(crate) fn is_pending_of_store(name: &str, final_name: &str, tag: &str) -> bool {
     parse(name).is_some_and(|(base, t)| t == Some(tag) && base_matches(name, base, final_name))
 }
 

@@ -58,7 +58,7 @@ fn delete(
 /// Finishes or cleans up this key's step in progress and its pending revocations, using the
 /// stored secret to see what happened. Entries of other keys (and of other stores) are left
 /// alone. Returns human notes of what was done.
-pub fn reconcile(
+pub(crate) fn reconcile(
     run: &mut Run<'_>,
     stored: Option<&SecretString>,
     rescue_to: &[Recipient],
@@ -216,10 +216,10 @@ fn finish_step(
 
 /// How long a roll whose answer was lost may still take effect at Cloudflare (a stalled request
 /// is carried out late); until then its journal entry is kept even while the old secret works.
-pub const LATE_ROLL_WINDOW: i64 = 15 * 60;
+pub(crate) const LATE_ROLL_WINDOW: i64 = 15 * 60;
 
 /// Whether this key's step started less than [`LATE_ROLL_WINDOW`] ago.
-pub fn roll_may_still_land(run: &Run<'_>) -> bool {
+pub(crate) fn roll_may_still_land(run: &Run<'_>) -> bool {
     run.journal
         .step(&run.binding)
         .is_some_and(|e| jiff::Timestamp::now().as_second() - e.started < LATE_ROLL_WINDOW)
@@ -323,7 +323,7 @@ fn reroll(
 }
 
 /// The new token is in the store: give it its final name and revoke the old one (when due).
-pub fn finish_stored(
+pub(crate) fn finish_stored(
     run: &mut Run<'_>,
     manager: &Client,
     new_id: &str,

@@ -16,17 +16,17 @@ use crate::store::atomic;
 
 /// The secret could not be stored, and was (or could not even be) rescued.
 #[derive(Debug)]
-pub struct Rescued {
+pub(crate) struct Rescued {
     /// The store, for the message.
-    pub store: String,
+    pub(crate) store: String,
     /// Why the store write failed.
-    pub cause: String,
+    pub(crate) cause: String,
     /// The rescue file, or `None` if writing it failed too.
-    pub file: Option<PathBuf>,
+    pub(crate) file: Option<PathBuf>,
     /// The token id, for `--json`.
-    pub token_id: String,
+    pub(crate) token_id: String,
     /// How to restore the secret into the store.
-    pub restore: String,
+    pub(crate) restore: String,
 }
 
 impl std::fmt::Display for Rescued {
@@ -103,7 +103,7 @@ fn candidate_dirs(store_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Encrypts `secret` to `recipients` and writes it to the first place that takes it.
-pub fn write(
+pub(crate) fn write(
     store_dir: &Path,
     stem: &str,
     secret: &SecretString,

@@ -17,20 +17,20 @@ use super::RunOptions;
 
 /// Where the management credential may come from, besides the environment.
 #[derive(Debug, Clone, Default)]
-pub struct AuthSource {
+pub(crate) struct AuthSource {
     /// `--auth-file` and `--auth-key`.
-    pub file: Option<(std::path::PathBuf, String)>,
+    pub(crate) file: Option<(std::path::PathBuf, String)>,
     /// `--auth-keyring`.
-    pub keyring: Option<String>,
+    pub(crate) keyring: Option<String>,
     /// `--keyring-backend` (commands without it read `CFSECRET_KEYRING_BACKEND` themselves).
-    pub keyring_backend: Option<KeyringBackend>,
+    pub(crate) keyring_backend: Option<KeyringBackend>,
     /// `--account-id`: the account whose tokens are managed (none: the user's).
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
 }
 
 impl AuthSource {
     /// The same, with the command's `--keyring-backend` (which also serves `--auth-keyring`).
-    pub fn with_backend(mut self, backend: Option<KeyringBackend>) -> Self {
+    pub(crate) fn with_backend(mut self, backend: Option<KeyringBackend>) -> Self {
         self.keyring_backend = backend;
         self
     }
@@ -51,20 +51,23 @@ fn backend_from_env() -> Result<Option<KeyringBackend>, Error> {
 }
 
 /// One command's connection to Cloudflare.
-pub struct Session {
+pub(crate) struct Session {
     runtime: tokio::runtime::Runtime,
     /// The one HTTP client of the run (no credential); every [`Session::client`] shares its
     /// connection pool.
     http: Client,
     /// User-owned, or the `--account-id` account's tokens.
-    pub owner: Owner,
+    pub(crate) owner: Owner,
     /// `--account-id`, also used to verify account-owned tokens.
-    pub account_id: Option<String>,
+    pub(crate) account_id: Option<String>,
 }
 
 impl Session {
     /// A session for `--account-id` (if any), with the global `--timeout`.
-    pub fn new(options: impl Into<RunOptions>, account_id: Option<&str>) -> Result<Self, Error> {
+    pub(crate) fn new(
+        options: impl Into<RunOptions>,
+        account_id: Option<&str>,
+    ) -> Result<Self, Error> {
         let global = options.into();
         let base = BaseUrl::from_env()?;
         let mut config = ClientConfig::default();
@@ -89,17 +92,17 @@ impl Session {
     }
 
     /// Runs a future to completion.
-    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.runtime.block_on(f)
     }
 
     /// A client acting with `credential` (or none: verify only).
-    pub fn client(&self, credential: Option<ManagementCredential>) -> Result<Client, Error> {
+    pub(crate) fn client(&self, credential: Option<ManagementCredential>) -> Result<Client, Error> {
         Ok(self.http.with_credential(credential)?)
     }
 
     /// A client acting as `token` (the stored token, which may hold API Tokens Write).
-    pub fn client_as(
+    pub(crate) fn client_as(
         &self,
         token: &SecretString,
         source: CredentialSource,
@@ -111,7 +114,9 @@ impl Session {
 /// The management credential in the contract's order: `--auth-file`/`--auth-keyring`, then
 /// `CLOUDFLARE_API_TOKEN`, then `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. `None` when none is
 /// set (roll and rotate then fall back to the stored token itself).
-pub fn management_credential(auth: &AuthSource) -> Result<Option<ManagementCredential>, Error> {
+pub(crate) fn management_credential(
+    auth: &AuthSource,
+) -> Result<Option<ManagementCredential>, Error> {
     if let Some((path, key)) = &auth.file {
         let kp = KeyPath::parse(key).map_err(|e| crate::error::UsageError::new(e.to_string()))?;
         let token = SopsStore::new(path, kp, None).read_required()?;
@@ -136,6 +141,6 @@ pub fn management_credential(auth: &AuthSource) -> Result<Option<ManagementCrede
 }
 
 /// The error for an operation that needs a management credential and found none.
-pub fn no_credential(op: crate::cloudflare::Op) -> Error {
+pub(crate) fn no_credential(op: crate::cloudflare::Op) -> Error {
     ApiError::NoCredential { op }.into()
 }

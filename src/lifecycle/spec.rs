@@ -12,32 +12,32 @@ use crate::permissions::{self, ResolvedPermission, ScopeContext, policy};
 
 /// What `create` was asked to mint, as the command line gave it (plain values, no clap).
 #[derive(Debug, Clone, Copy)]
-pub struct TokenRequest<'a> {
+pub(crate) struct TokenRequest<'a> {
     /// `--name`.
-    pub name: &'a str,
+    pub(crate) name: &'a str,
     /// `--preset`.
-    pub preset: Option<Preset>,
+    pub(crate) preset: Option<Preset>,
     /// `--permission`.
-    pub permission: &'a [String],
+    pub(crate) permission: &'a [String],
     /// `--zone`.
-    pub zone: &'a [String],
+    pub(crate) zone: &'a [String],
     /// `--account`.
-    pub account: &'a [String],
+    pub(crate) account: &'a [String],
     /// `--expires-in`.
-    pub expires_in: Option<&'a str>,
+    pub(crate) expires_in: Option<&'a str>,
     /// `--expires-on`.
-    pub expires_on: Option<&'a str>,
+    pub(crate) expires_on: Option<&'a str>,
     /// `--not-before`.
-    pub not_before: Option<&'a str>,
+    pub(crate) not_before: Option<&'a str>,
     /// `--allow-ip`.
-    pub allow_ip: &'a [String],
+    pub(crate) allow_ip: &'a [String],
     /// `--deny-ip`.
-    pub deny_ip: &'a [String],
+    pub(crate) deny_ip: &'a [String],
 }
 
 /// A zone or account name that cannot be resolved.
 #[derive(Debug)]
-pub enum LookupError {
+pub(crate) enum LookupError {
     /// No zone of that name is visible to the management credential.
     UnknownZone(String),
     /// No account of that name.
@@ -114,7 +114,7 @@ fn is_id(s: &str) -> bool {
 }
 
 /// The validity window from `--expires-in`/`--expires-on` and `--not-before`.
-pub fn validity(
+pub(crate) fn validity(
     args: &TokenRequest<'_>,
     now: Timestamp,
 ) -> Result<(Option<Timestamp>, Option<Timestamp>), Error> {
@@ -150,7 +150,7 @@ pub fn validity(
 }
 
 /// Resolves everything `create` needs into the token to mint. Read-only API calls only.
-pub fn build(
+pub(crate) fn build(
     args: &TokenRequest<'_>,
     session: &Session,
     client: &Client,

@@ -19,24 +19,24 @@ use super::value::{TypeError, Value};
 
 /// The 32-byte data key of a sops file. Zeroized on drop; `Debug` is redacted.
 #[derive(Clone)]
-pub struct DataKey(Zeroizing<[u8; 32]>);
+pub(crate) struct DataKey(Zeroizing<[u8; 32]>);
 
 impl DataKey {
     /// A fresh random data key, for a new file.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(key.as_mut());
         Self(key)
     }
 
     /// Takes a decrypted data key; anything but 32 bytes is refused.
-    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+    pub(crate) fn from_slice(bytes: &[u8]) -> Option<Self> {
         let arr: [u8; 32] = bytes.try_into().ok()?;
         Some(Self(Zeroizing::new(arr)))
     }
 
     /// The raw key, for wrapping it to recipients.
-    pub fn as_bytes(&self) -> &[u8; 32] {
+    pub(crate) fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 }
@@ -49,7 +49,7 @@ impl std::fmt::Debug for DataKey {
 
 /// Why an `ENC[...]` value could not be decrypted. Never carries plaintext.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CipherError {
+pub(crate) enum CipherError {
     /// The text is not in sops's `ENC[AES256_GCM,...]` format.
     NotEncrypted,
     /// A base64 field is malformed.
@@ -144,19 +144,8 @@ fn b64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Whether a string looks like an sops-encrypted value (used to refuse plaintext where
-/// ciphertext is expected, and to recognise sops files).
-pub fn is_encrypted_value(s: &str) -> bool {
-    enc_fields(s).is_some()
-}
-
-/// The `type:` of an `ENC[...]` value without decrypting it.
-pub fn encrypted_type(s: &str) -> Option<&str> {
-    enc_fields(s).map(|[_, _, _, ty]| ty)
-}
-
 /// Decrypts one value. An empty string is the empty string, as in sops.
-pub fn decrypt(text: &str, key: &DataKey, aad: &str) -> Result<Value, CipherError> {
+pub(crate) fn decrypt(text: &str, key: &DataKey, aad: &str) -> Result<Value, CipherError> {
     if text.is_empty() {
         return Ok(Value::Str(String::new()));
     }
@@ -187,7 +176,7 @@ pub fn decrypt(text: &str, key: &DataKey, aad: &str) -> Result<Value, CipherErro
 
 /// Encrypts one value with a fresh random 32-byte IV. An empty string (or comment) stays empty,
 /// as sops leaves it.
-pub fn encrypt(value: &Value, key: &DataKey, aad: &str) -> String {
+pub(crate) fn encrypt(value: &Value, key: &DataKey, aad: &str) -> String {
     let plain = value.to_bytes();
     if plain.is_empty() && matches!(value, Value::Str(_) | Value::Comment(_)) {
         return String::new();

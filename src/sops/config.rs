@@ -17,24 +17,22 @@ use crate::keys::recipients::{self, Recipient, RecipientError};
 
 /// What a new file is encrypted with and how it is laid out.
 #[derive(Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Recipients, per key group.
-    pub groups: Vec<Vec<Recipient>>,
+    pub(crate) groups: Vec<Vec<Recipient>>,
     /// Shamir threshold (used when more than one group).
-    pub threshold: usize,
+    pub(crate) threshold: usize,
     /// Selection rule and `mac_only_encrypted`.
-    pub selection: Selection,
+    pub(crate) selection: Selection,
     /// YAML indentation (`stores.yaml.indent`, default 4).
-    pub yaml_indent: usize,
+    pub(crate) yaml_indent: usize,
     /// JSON indentation in spaces (`stores.json.indent`), `None` for tabs.
-    pub json_indent: Option<usize>,
-    /// The config file used, if any.
-    pub config: Option<PathBuf>,
+    pub(crate) json_indent: Option<usize>,
 }
 
 /// A `.sops.yaml` problem, or no recipients at all.
 #[derive(Debug)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     /// The config cannot be read.
     Read {
         path: PathBuf,
@@ -95,7 +93,7 @@ impl std::fmt::Display for ConfigError {
 
 impl ConfigError {
     /// What to do next.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             Self::Read { path, error } => error.hint(path),
             Self::NoMatchingRule { config, .. } => format!(
@@ -120,7 +118,7 @@ impl ConfigError {
 }
 
 /// Finds `.sops.yaml`: `SOPS_CONFIG`, else the working directory and its parents (100 levels).
-pub fn find(cwd: &Path) -> Option<PathBuf> {
+pub(crate) fn find(cwd: &Path) -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("SOPS_CONFIG").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
@@ -143,7 +141,7 @@ pub fn find(cwd: &Path) -> Option<PathBuf> {
 }
 
 /// Lexically absolute path (no symlink resolution, like Go's `filepath.Abs`).
-pub fn absolute(cwd: &Path, p: &Path) -> PathBuf {
+pub(crate) fn absolute(cwd: &Path, p: &Path) -> PathBuf {
     let joined = if p.is_absolute() {
         p.to_owned()
     } else {
@@ -190,7 +188,7 @@ fn strings(node: Option<&Node>) -> Vec<String> {
 }
 
 /// The most key groups a file can have (Shamir shares are numbered by a byte).
-pub const MAX_KEY_GROUPS: usize = 255;
+pub(crate) const MAX_KEY_GROUPS: usize = 255;
 
 const OTHER_KEY_KINDS: [&str; 6] = [
     "pgp",
@@ -202,7 +200,11 @@ const OTHER_KEY_KINDS: [&str; 6] = [
 ];
 
 /// Decides recipients, rules and layout for a new file at `file`.
-pub fn plan(cwd: &Path, file: &Path, cli_recipients: Option<&str>) -> Result<Plan, ConfigError> {
+pub(crate) fn plan(
+    cwd: &Path,
+    file: &Path,
+    cli_recipients: Option<&str>,
+) -> Result<Plan, ConfigError> {
     let cli = match cli_recipients.map(str::trim).filter(|r| !r.is_empty()) {
         Some(list) => Some(recipients::parse_list(list).map_err(ConfigError::Recipient)?),
         None => None,
@@ -220,7 +222,6 @@ pub fn plan(cwd: &Path, file: &Path, cli_recipients: Option<&str>) -> Result<Pla
             },
             yaml_indent: 4,
             json_indent: None,
-            config: None,
         });
     };
     let invalid = |why: String| ConfigError::Invalid {
@@ -275,7 +276,6 @@ pub fn plan(cwd: &Path, file: &Path, cli_recipients: Option<&str>) -> Result<Pla
         selection,
         yaml_indent,
         json_indent,
-        config: Some(config),
     })
 }
 

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256, Sha512};
 
 use super::cipher::{self, DataKey};
 use super::config::Plan;
-use super::datakey::{self, WrapError};
+use super::datakey;
 use super::error::SopsErrorKind as K;
 use super::format::Format;
 use super::gotime::GoTime;
@@ -23,10 +23,10 @@ use super::walk;
 use super::yaml::emit::{self, YNode};
 
 /// The version written into new files: the sops release whose format this implements.
-pub const SOPS_VERSION: &str = "3.11.0";
+pub(crate) const SOPS_VERSION: &str = "3.11.0";
 
 /// The text of a new file holding `secret` at `kp`.
-pub fn new_file(
+pub(crate) fn new_file(
     format: Format,
     kp: &KeyPath,
     secret: &SecretString,
@@ -79,10 +79,7 @@ pub fn new_file(
     let mac_hex: String = hash.finalize().iter().map(|b| format!("{b:02X}")).collect();
     let lastmodified = now.format_rfc3339();
     let mac = cipher::encrypt(&Value::Str(mac_hex), &key, &lastmodified);
-    let groups = datakey::wrap(&key, &plan.groups, plan.threshold).map_err(|e| match e {
-        WrapError::Recipient(r) => K::Recipient(r),
-        other => K::Wrap(other),
-    })?;
+    let groups = datakey::wrap(&key, &plan.groups, plan.threshold).map_err(K::Wrap)?;
     let meta = metadata_tree(plan, &groups, &lastmodified, &mac);
     let text = match format {
         Format::Yaml => {

@@ -14,38 +14,38 @@ use super::cipher::DataKey;
 use super::metadata::{AgeEntry, KeyGroup};
 use super::shamir;
 use crate::keys::identities::{BoxedIdentity, Identities};
-use crate::keys::recipients::{Recipient, RecipientError, short};
+use crate::keys::recipients::{Recipient, short};
 
 /// The outcome for one group, for the failure report.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupReport {
+pub(crate) struct GroupReport {
     /// Whether a share (or the key) was recovered from this group.
-    pub ok: bool,
+    pub(crate) ok: bool,
     /// One line per master key tried.
-    pub keys: Vec<String>,
+    pub(crate) keys: Vec<String>,
 }
 
 /// The data key could not be recovered.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DataKeyError {
+pub(crate) struct DataKeyError {
     /// Per-group outcomes.
-    pub groups: Vec<GroupReport>,
+    pub(crate) groups: Vec<GroupReport>,
     /// The Shamir threshold (equals the group count for a single group).
-    pub threshold: usize,
+    pub(crate) threshold: usize,
     /// Whether no identity at all was found.
-    pub no_identities: bool,
+    pub(crate) no_identities: bool,
     /// Where identities were looked for in vain.
-    pub looked_in: Vec<String>,
+    pub(crate) looked_in: Vec<String>,
     /// Identity sources that could not be used.
-    pub problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
     /// The identities worked but what they decrypted is not a data key: the file is damaged,
     /// not the user's keys.
-    pub damaged: Option<Damaged>,
+    pub(crate) damaged: Option<Damaged>,
 }
 
 /// How a recovered data key is damaged (small: this error travels in every `SopsError`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Damaged {
+pub(crate) enum Damaged {
     /// It has this many bytes, not 32.
     Length(u32),
     /// Its Shamir shares do not combine.
@@ -136,8 +136,8 @@ fn try_group(group: &KeyGroup, ids: &mut Identities) -> (Option<Zeroizing<Vec<u8
         let loaded: Vec<&dyn age::Identity> = ids.iter().collect();
         let mut result = unwrap_entry(entry, &loaded);
         if result.is_err() {
-            let mut from_cmd: Vec<BoxedIdentity> = ids.from_key_cmd(&entry.recipient);
-            from_cmd.extend(ids.from_ssh_key_cmd(&entry.recipient));
+            let mut from_cmd: Vec<BoxedIdentity> = ids.key_cmd_identities(&entry.recipient);
+            from_cmd.extend(ids.ssh_key_cmd_identities(&entry.recipient));
             if !from_cmd.is_empty() {
                 let cmd_ids: Vec<&dyn age::Identity> = from_cmd
                     .iter()
@@ -166,7 +166,7 @@ fn try_group(group: &KeyGroup, ids: &mut Identities) -> (Option<Zeroizing<Vec<u8
 }
 
 /// Recovers the data key.
-pub fn recover(
+pub(crate) fn recover(
     groups: &[KeyGroup],
     threshold: usize,
     ids: &mut Identities,
@@ -219,7 +219,7 @@ pub fn recover(
 
 /// Encrypts a new data key for groups of recipients (Shamir-split when more than one group).
 /// Returns, per group, the age entries to write.
-pub fn wrap(
+pub(crate) fn wrap(
     key: &DataKey,
     groups: &[Vec<Recipient>],
     threshold: usize,
@@ -251,9 +251,7 @@ pub fn wrap(
 
 /// A data key could not be wrapped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WrapError {
-    /// A recipient is unusable.
-    Recipient(RecipientError),
+pub(crate) enum WrapError {
     /// age failed to encrypt (a plugin error, typically).
     Encrypt { recipient: String, message: String },
 }
@@ -261,7 +259,6 @@ pub enum WrapError {
 impl std::fmt::Display for WrapError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Recipient(e) => e.fmt(f),
             Self::Encrypt { recipient, message } => {
                 write!(
                     f,

@@ -10,15 +10,15 @@ use crate::sops::tree::{Comment, Document, Entry, Map, MapItem, Node, Scalar, Se
 use crate::sops::value::Value;
 
 /// The prefix of metadata lines.
-pub const SOPS_PREFIX: &str = "sops_";
+pub(crate) const SOPS_PREFIX: &str = "sops_";
 
 /// A line that cannot be read: neither empty, a comment, nor `KEY=VALUE`, or CRLF-terminated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DotenvError {
+pub(crate) struct DotenvError {
     /// 1-based line number.
-    pub line: usize,
+    pub(crate) line: usize,
     /// What is wrong with it.
-    pub message: &'static str,
+    pub(crate) message: &'static str,
 }
 
 const NOT_KEY_VALUE: &str = "a line is neither a comment nor KEY=VALUE";
@@ -41,7 +41,7 @@ fn index_out_of_range(path: &str) -> bool {
 const MAX_LIST_INDEX: usize = 4096;
 
 /// Parses a dotenv text. Metadata lines stay in the root as ordinary entries.
-pub fn parse(src: &str) -> Result<Document, DotenvError> {
+pub(crate) fn parse(src: &str) -> Result<Document, DotenvError> {
     let mut root = Map::default();
     let mut pos = 0;
     let mut last_end = 0;
@@ -112,13 +112,13 @@ fn node_end_line(src: &str, node: &Node) -> usize {
 }
 
 /// Writes a value the way sops's dotenv store does: newlines as a literal `\n`.
-pub fn encode_value(value: &str) -> String {
+pub(crate) fn encode_value(value: &str) -> String {
     value.replace('\n', "\\n")
 }
 
 /// Rebuilds the metadata tree from the `sops_*` entries (`age__list_0__map_enc` →
 /// `age[0].enc`), so the metadata reader sees the same shape as for YAML and JSON.
-pub fn unflatten_metadata(root: &Map) -> Map {
+pub(crate) fn unflatten_metadata(root: &Map) -> Map {
     let mut meta = Map::default();
     for e in root.entries() {
         let Some(path) = e.key.strip_prefix(SOPS_PREFIX) else {

@@ -5,24 +5,23 @@ use std::path::PathBuf;
 
 use super::config::ConfigError;
 use super::datakey::{DataKeyError, WrapError};
-use super::keypath::{KeyPath, KeyPathError};
+use super::keypath::KeyPath;
 use super::metadata::MetadataError;
 use super::walk::{WalkError, WalkErrorKind};
 use crate::error::{Diagnose, Exit};
-use crate::keys::recipients::RecipientError;
 
 /// An error about one SOPS file.
 #[derive(Debug)]
-pub struct SopsError {
+pub(crate) struct SopsError {
     /// The file concerned.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// What went wrong.
-    pub kind: SopsErrorKind,
+    pub(crate) kind: SopsErrorKind,
 }
 
 /// What went wrong with a SOPS file.
 #[derive(Debug)]
-pub enum SopsErrorKind {
+pub(crate) enum SopsErrorKind {
     /// Reading the file failed, or it is not a regular file, or too large.
     Read(crate::bounded::ReadError),
     /// The file does not exist.
@@ -63,19 +62,15 @@ pub enum SopsErrorKind {
     WouldBePlaintext { path: KeyPath, rule: String },
     /// The value cannot be edited in place (alias copy, flow map, block scalar in a list…).
     CannotEdit { path: KeyPath, why: &'static str },
-    /// A bad `--key`.
-    KeyPath(KeyPathError),
     /// `.sops.yaml` problems, or no recipients for a new file.
     Config(ConfigError),
-    /// A recipient cannot be used.
-    Recipient(RecipientError),
     /// The data key could not be wrapped for a recipient.
     Wrap(WrapError),
 }
 
 impl SopsError {
     /// An error about `path`.
-    pub fn new(path: impl Into<PathBuf>, kind: SopsErrorKind) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, kind: SopsErrorKind) -> Self {
         Self {
             path: path.into(),
             kind,
@@ -132,9 +127,7 @@ impl fmt::Display for SopsError {
             SopsErrorKind::CannotEdit { path, why } => {
                 write!(f, "cannot change {path} in {p}: {why}")
             }
-            SopsErrorKind::KeyPath(e) => e.fmt(f),
             SopsErrorKind::Config(e) => write!(f, "cannot create {p}: {e}"),
-            SopsErrorKind::Recipient(e) => write!(f, "cannot encrypt {p}: {e}"),
             SopsErrorKind::Wrap(e) => write!(f, "cannot encrypt {p}: {e}"),
         }
     }
@@ -165,18 +158,14 @@ impl Diagnose for SopsError {
             SopsErrorKind::NotAValue { .. } | SopsErrorKind::PathBlocked { .. } => "not_a_value",
             SopsErrorKind::WouldBePlaintext { .. } => "would_store_plaintext",
             SopsErrorKind::CannotEdit { .. } => "cannot_edit",
-            SopsErrorKind::KeyPath(_) => "usage",
             SopsErrorKind::Config(ConfigError::NoRecipients) => "no_recipients",
             SopsErrorKind::Config(_) => "config_error",
-            SopsErrorKind::Recipient(_) | SopsErrorKind::Wrap(_) => "bad_recipient",
+            SopsErrorKind::Wrap(_) => "bad_recipient",
         }
     }
 
     fn exit(&self) -> Exit {
-        match self.kind {
-            SopsErrorKind::KeyPath(_) => Exit::Usage,
-            _ => Exit::Failure,
-        }
+        Exit::Failure
     }
 
     fn hint(&self) -> Option<String> {
@@ -213,9 +202,8 @@ impl Diagnose for SopsError {
                 "choose a key the file's rule encrypts, or change the rule in {p}'s creation rule (.sops.yaml) and re-encrypt it with sops"
             ),
             SopsErrorKind::CannotEdit { .. } => format!("edit {p} with `sops edit`, or choose another key"),
-            SopsErrorKind::KeyPath(_) => "use a top-level key name or sops's index syntax: '[\"cloudflare\"][\"api_token\"]'".into(),
             SopsErrorKind::Config(e) => e.hint(),
-            SopsErrorKind::Recipient(_) | SopsErrorKind::Wrap(_) => {
+            SopsErrorKind::Wrap(_) => {
                 "use X25519 (age1…) or SSH (ssh-ed25519/ssh-rsa) recipients, or install the missing age plugin".into()
             }
         })

@@ -29,7 +29,7 @@ use crate::keys::identities::Identities;
 use crate::secret;
 
 /// A verified, decryptable SOPS file.
-pub struct SopsFile {
+pub(crate) struct SopsFile {
     path: PathBuf,
     format: Format,
     src: String,
@@ -49,19 +49,19 @@ impl std::fmt::Debug for SopsFile {
 
 /// The outcome of a [`SopsFile::set`].
 #[derive(Debug)]
-pub struct SetResult {
+pub(crate) struct SetResult {
     /// The new file text (`None` when the value was already there).
-    pub text: Option<String>,
+    pub(crate) text: Option<String>,
     /// Whether the key was added rather than replaced.
-    pub added: bool,
+    pub(crate) added: bool,
     /// Where the value now is: the key path asked for, with a position at or past a list's end
     /// (where sops appends) or in a new list replaced by the position it took.
-    pub at: KeyPath,
+    pub(crate) at: KeyPath,
 }
 
 impl SopsFile {
     /// Opens and verifies a file's text. `path` decides the format and names the file in errors.
-    pub fn open(path: &Path, src: String, ids: &mut Identities) -> Result<Self, SopsError> {
+    pub(crate) fn open(path: &Path, src: String, ids: &mut Identities) -> Result<Self, SopsError> {
         Self::open_with(path, src, |metadata| {
             datakey::recover(&metadata.groups, metadata.threshold, ids).map_err(K::DataKey)
         })
@@ -70,12 +70,16 @@ impl SopsFile {
     /// Opens and verifies text this process has just rendered, with the data key it rendered it
     /// with: the guard before a rename. The user's identities are not needed (a new file may be
     /// encrypted only to others' recipients) and a key command is not run again.
-    pub fn open_with_key(path: &Path, src: String, key: &DataKey) -> Result<Self, SopsError> {
+    pub(crate) fn open_with_key(
+        path: &Path,
+        src: String,
+        key: &DataKey,
+    ) -> Result<Self, SopsError> {
         Self::open_with(path, src, |_| Ok(key.clone()))
     }
 
     /// The data key (for [`open_with_key`](Self::open_with_key) on this file's next version).
-    pub fn data_key(&self) -> &DataKey {
+    pub(crate) fn data_key(&self) -> &DataKey {
         &self.key
     }
 
@@ -131,18 +135,8 @@ impl SopsFile {
         })
     }
 
-    /// The file's format.
-    pub fn format(&self) -> Format {
-        self.format
-    }
-
-    /// The parsed metadata.
-    pub fn metadata(&self) -> &Metadata {
-        &self.metadata
-    }
-
     /// Every age recipient the file is encrypted to (for rescue files).
-    pub fn age_recipients(&self) -> Vec<String> {
+    pub(crate) fn age_recipients(&self) -> Vec<String> {
         self.metadata
             .groups
             .iter()
@@ -191,7 +185,7 @@ impl SopsFile {
     }
 
     /// Reads one value (decrypted). Non-string values come back as their canonical text.
-    pub fn get(&self, kp: &KeyPath) -> Result<SecretString, SopsError> {
+    pub(crate) fn get(&self, kp: &KeyPath) -> Result<SecretString, SopsError> {
         let value = self.get_value(kp)?;
         let text = match &value {
             Value::Str(s) => return Ok(secret::from_str(s)),
@@ -270,7 +264,7 @@ impl SopsFile {
     }
 
     /// Stores `secret` (a string) at `kp`, returning the new file text. Nothing is written here.
-    pub fn set(
+    pub(crate) fn set(
         mut self,
         kp: &KeyPath,
         secret: &SecretString,

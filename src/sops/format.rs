@@ -7,7 +7,7 @@ use super::tree::Document;
 
 /// A SOPS file format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     /// `.yaml` / `.yml`
     Yaml,
     /// `.json`
@@ -18,7 +18,7 @@ pub enum Format {
 
 impl Format {
     /// The format for a path, by extension.
-    pub fn from_path(path: &Path) -> Option<Self> {
+    pub(crate) fn from_path(path: &Path) -> Option<Self> {
         match path.extension()?.to_str()? {
             "yaml" | "yml" => Some(Self::Yaml),
             "json" => Some(Self::Json),
@@ -28,7 +28,7 @@ impl Format {
     }
 
     /// Whether a top-level key holds metadata rather than data.
-    pub fn metadata_test(self) -> fn(&str) -> bool {
+    pub(crate) fn metadata_test(self) -> fn(&str) -> bool {
         match self {
             Self::Dotenv => |k| k.starts_with(SOPS_PREFIX),
             Self::Yaml | Self::Json => |k| k == "sops",
@@ -36,7 +36,7 @@ impl Format {
     }
 
     /// Parses a text of this format into documents.
-    pub fn parse(self, src: &str) -> Result<Vec<Document>, (usize, usize, String)> {
+    pub(crate) fn parse(self, src: &str) -> Result<Vec<Document>, (usize, usize, String)> {
         match self {
             Self::Yaml => super::yaml::parse(src).map_err(|e| (e.line, e.col, e.kind.to_string())),
             Self::Json => super::json::parse(src)

@@ -9,15 +9,18 @@
 
 use std::fmt::Write as _;
 
-use jiff::civil::{Date, DateTime};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
+use jiff::civil::DateTime;
+#[cfg(test)]
+use jiff::{SignedDuration, civil::Date};
 
 /// 1970-01-01, the day `unix` counts from.
+#[cfg(test)]
 const EPOCH: Date = jiff::civil::date(1970, 1, 1);
 
 /// A civil date-time with a fixed UTC offset, like a Go `time.Time` from `time.Parse`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct GoTime {
+pub(crate) struct GoTime {
     /// The civil date and time as written, nanoseconds included.
     civil: DateTime,
     /// Offset from UTC in seconds (0 prints as `Z`, as Go does).
@@ -26,12 +29,12 @@ pub struct GoTime {
 
 impl GoTime {
     /// The current time in UTC, truncated to whole seconds (as sops writes `lastmodified`).
-    pub fn now_utc() -> Self {
+    pub(crate) fn now_utc() -> Self {
         Self::from_unix(Timestamp::now().as_second())
     }
 
     /// The UTC civil time of a Unix timestamp (clamped to jiff's range, years ±9999).
-    pub fn from_unix(secs: i64) -> Self {
+    pub(crate) fn from_unix(secs: i64) -> Self {
         let bound = if secs < 0 {
             Timestamp::MIN
         } else {
@@ -44,8 +47,9 @@ impl GoTime {
         }
     }
 
-    /// Seconds since the Unix epoch (the offset applied; the fraction ignored).
-    pub fn unix(&self) -> i64 {
+    /// Seconds since the Unix epoch (the offset applied; the fraction ignored); for the tests.
+    #[cfg(test)]
+    pub(crate) fn unix(&self) -> i64 {
         let t = self.civil.time();
         let day = self.civil.date().duration_since(EPOCH);
         (day + SignedDuration::from_secs(
@@ -57,7 +61,7 @@ impl GoTime {
 
     /// Parses `time.RFC3339` (`2006-01-02T15:04:05Z07:00`), accepting a fractional second as Go
     /// does even though the layout has none.
-    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+    pub(crate) fn parse_rfc3339(s: &str) -> Option<Self> {
         let mut p = Cursor::new(s);
         let year = p.digits(4, 4)?;
         p.expect(b'-')?;
@@ -78,7 +82,7 @@ impl GoTime {
 
     /// Parses a YAML timestamp the way yaml.v3 does: `2006-1-2T15:4:5.999999999Z07:00` (also
     /// with `t`), `2006-1-2 15:4:5.999999999` (UTC) or `2006-1-2`. Fields may be unpadded.
-    pub fn parse_yaml_timestamp(s: &str) -> Option<Self> {
+    pub(crate) fn parse_yaml_timestamp(s: &str) -> Option<Self> {
         // yaml.v3 only tries a timestamp when the text starts with four digits and a dash.
         let b = s.as_bytes();
         if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
@@ -136,7 +140,7 @@ impl GoTime {
     }
 
     /// Formats as Go's `time.RFC3339`: whole seconds, `Z` for a zero offset.
-    pub fn format_rfc3339(&self) -> String {
+    pub(crate) fn format_rfc3339(&self) -> String {
         let mut out = self.date_time();
         self.push_zone(&mut out);
         out
@@ -144,7 +148,7 @@ impl GoTime {
 
     /// Formats as Go's `time.RFC3339Nano` (what `MarshalText` gives): the fraction without
     /// trailing zeros, omitted when zero.
-    pub fn format_rfc3339_nano(&self) -> String {
+    pub(crate) fn format_rfc3339_nano(&self) -> String {
         let mut out = self.date_time();
         let nanos = self.civil.subsec_nanosecond();
         if nanos != 0 {

@@ -12,23 +12,23 @@ use crate::sops::value::Value;
 
 /// What is wrong with a JSON text, and where (1-based).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonError {
+pub(crate) struct JsonError {
     /// 1-based line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column.
-    pub col: usize,
+    pub(crate) col: usize,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
 }
 
 /// Parses a JSON text whose top level is an object, every number a float (sops ≤ 3.13.1).
-pub fn parse(src: &str) -> Result<Document, JsonError> {
+pub(crate) fn parse(src: &str) -> Result<Document, JsonError> {
     parse_with(src, false)
 }
 
 /// Parses as sops ≥ 3.13.2 does: an integer literal that fits int64 is an int, as Go's
 /// `json.Number.Int64` decides (`-0` included); anything else is a float.
-pub fn parse_ints(src: &str) -> Result<Document, JsonError> {
+pub(crate) fn parse_ints(src: &str) -> Result<Document, JsonError> {
     parse_with(src, true)
 }
 
@@ -347,7 +347,7 @@ impl P<'_> {
 
 /// A string as Go's `json.Marshal` writes it: HTML-escaped (`<`, `>`, `&`), U+2028/U+2029
 /// escaped, `\n`/`\r`/`\t` short escapes, other control characters as `\u00XX`.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

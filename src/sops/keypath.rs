@@ -5,7 +5,7 @@ use std::fmt;
 
 /// One step of a path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// A map key.
     Key(String),
     /// A list position.
@@ -14,15 +14,15 @@ pub enum Step {
 
 /// A parsed key path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyPath(Vec<Step>);
+pub(crate) struct KeyPath(Vec<Step>);
 
 /// A key path that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyPathError {
+pub(crate) struct KeyPathError {
     /// The path as given.
-    pub path: String,
+    pub(crate) path: String,
     /// What is wrong.
-    pub why: &'static str,
+    pub(crate) why: &'static str,
 }
 
 impl fmt::Display for KeyPathError {
@@ -33,7 +33,7 @@ impl fmt::Display for KeyPathError {
 
 impl KeyPath {
     /// Parses a key path. Text not starting with `[` is one top-level key, taken literally.
-    pub fn parse(s: &str) -> Result<Self, KeyPathError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, KeyPathError> {
         let err = |why| KeyPathError {
             path: s.to_owned(),
             why,
@@ -78,24 +78,25 @@ impl KeyPath {
         Ok(Self(steps))
     }
 
-    /// A path of map keys.
-    pub fn from_keys<I: IntoIterator<Item = S>, S: Into<String>>(keys: I) -> Self {
+    /// A path of map keys (tests).
+    #[cfg(test)]
+    pub(crate) fn from_keys<I: IntoIterator<Item = S>, S: Into<String>>(keys: I) -> Self {
         Self(keys.into_iter().map(|k| Step::Key(k.into())).collect())
     }
 
     /// A path from steps (at least one).
-    pub fn from_steps(steps: Vec<Step>) -> Self {
+    pub(crate) fn from_steps(steps: Vec<Step>) -> Self {
         Self(steps)
     }
 
     /// The steps.
-    pub fn steps(&self) -> &[Step] {
+    pub(crate) fn steps(&self) -> &[Step] {
         &self.0
     }
 
     /// The map keys of the path, list positions left out: what sops binds ciphertexts to and
     /// applies its selection rules to.
-    pub fn keys(&self) -> Vec<&str> {
+    pub(crate) fn keys(&self) -> Vec<&str> {
         self.0
             .iter()
             .filter_map(|s| match s {

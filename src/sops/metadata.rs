@@ -11,46 +11,44 @@ use super::tree::Map;
 
 /// One age key entry: the recipient and the data key (or Shamir share) encrypted to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgeEntry {
+pub(crate) struct AgeEntry {
     /// The recipient string as stored (`age1…`, `ssh-ed25519 AAAA… comment`, …).
-    pub recipient: String,
+    pub(crate) recipient: String,
     /// The ASCII-armored age file holding the data key.
-    pub enc: String,
+    pub(crate) enc: String,
 }
 
 /// A key group: every master key in it encrypts the same data key (or the same share).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct KeyGroup {
+pub(crate) struct KeyGroup {
     /// The age entries.
-    pub age: Vec<AgeEntry>,
+    pub(crate) age: Vec<AgeEntry>,
     /// Master keys cfsecret cannot use (pgp, kms, gcp_kms, azure_kv, hc_vault, hckms), described
     /// for error messages, e.g. `pgp FBC7B9E2…`.
-    pub others: Vec<String>,
+    pub(crate) others: Vec<String>,
 }
 
 /// The interpreted metadata.
 #[derive(Debug)]
-pub struct Metadata {
+pub(crate) struct Metadata {
     /// Key groups (one unless the file uses `key_groups`).
-    pub groups: Vec<KeyGroup>,
+    pub(crate) groups: Vec<KeyGroup>,
     /// `shamir_threshold`, when more than one group.
-    pub threshold: usize,
+    pub(crate) threshold: usize,
     /// `lastmodified`, parsed.
-    pub lastmodified: GoTime,
+    pub(crate) lastmodified: GoTime,
     /// The encrypted MAC (`ENC[...]`), possibly empty.
-    pub mac: String,
+    pub(crate) mac: String,
     /// Which values are encrypted, and whether the MAC covers only those.
-    pub selection: Selection,
+    pub(crate) selection: Selection,
     /// Whether the file states a selection rule; sops writes `unencrypted_suffix: _unencrypted`
     /// back on the next write when it does not.
-    pub rule_written: bool,
-    /// The `version` field.
-    pub version: String,
+    pub(crate) rule_written: bool,
 }
 
 /// Why the metadata block cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MetadataError {
+pub(crate) enum MetadataError {
     /// There is no `sops` metadata: not an encrypted sops file.
     Missing,
     /// `lastmodified` is missing or not RFC 3339.
@@ -136,7 +134,7 @@ fn has_keys(map: &Map) -> bool {
 
 impl Metadata {
     /// Interprets a `sops` block (already located by the store).
-    pub fn from_map(sops: &Map) -> Result<Self, MetadataError> {
+    pub(crate) fn from_map(sops: &Map) -> Result<Self, MetadataError> {
         let lastmodified = sops
             .text("lastmodified")
             .and_then(|t| GoTime::parse_rfc3339(&t))
@@ -194,7 +192,6 @@ impl Metadata {
                 mac_only_encrypted,
             },
             rule_written,
-            version,
         })
     }
 }

@@ -8,30 +8,29 @@
 //!
 //! [MAC]: walk::decrypt_and_mac
 
-pub mod cipher;
-pub mod config;
-pub mod create;
-pub mod datakey;
-pub mod dotenv;
-pub mod error;
-pub mod file;
-pub mod format;
-pub mod gotime;
-pub mod json;
-pub mod keypath;
-pub mod metadata;
+pub(crate) mod cipher;
+pub(crate) mod config;
+pub(crate) mod create;
+pub(crate) mod datakey;
+pub(crate) mod dotenv;
+pub(crate) mod error;
+pub(crate) mod file;
+pub(crate) mod format;
+pub(crate) mod gotime;
+pub(crate) mod json;
+pub(crate) mod keypath;
+pub(crate) mod metadata;
 #[cfg(test)]
 mod props;
 mod route;
-pub mod selection;
-pub mod shamir;
+pub(crate) mod selection;
+pub(crate) mod shamir;
 mod splice;
-pub mod tree;
-pub mod value;
-pub mod walk;
-pub mod yaml;
+pub(crate) mod tree;
+pub(crate) mod value;
+pub(crate) mod walk;
+pub(crate) mod yaml;
 
-pub use error::{SopsError, SopsErrorKind};
-pub use file::{SetResult, SopsFile};
-pub use format::Format;
-pub use keypath::KeyPath;
+pub(crate) use file::SopsFile;
+pub(crate) use format::Format;
+pub(crate) use keypath::KeyPath;

@@ -7,11 +7,11 @@
 use regex::Regex;
 
 /// The default rule's suffix.
-pub const DEFAULT_UNENCRYPTED_SUFFIX: &str = "_unencrypted";
+pub(crate) const DEFAULT_UNENCRYPTED_SUFFIX: &str = "_unencrypted";
 
 /// The one selection rule of a file.
 #[derive(Debug, Clone)]
-pub enum Rule {
+pub(crate) enum Rule {
     /// Keys ending with this suffix (and their subtrees) stay in clear text.
     UnencryptedSuffix(String),
     /// Only keys ending with this suffix (and their subtrees) are encrypted.
@@ -28,7 +28,7 @@ pub enum Rule {
 
 /// A selection-rule problem in metadata or in `.sops.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RuleError {
+pub(crate) enum RuleError {
     /// More than one rule was given.
     SeveralRules,
     /// A regex does not compile.
@@ -61,32 +61,32 @@ fn regex(field: &'static str, pattern: &str) -> Result<Regex, RuleError> {
 
 impl Rule {
     /// sops's default when a file states no rule.
-    pub fn default_suffix() -> Self {
+    pub(crate) fn default_suffix() -> Self {
         Self::UnencryptedSuffix(DEFAULT_UNENCRYPTED_SUFFIX.to_owned())
     }
 
     /// `unencrypted_suffix`
-    pub fn unencrypted_suffix(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn unencrypted_suffix(v: String) -> Result<Self, RuleError> {
         Ok(Self::UnencryptedSuffix(v))
     }
 
     /// `encrypted_suffix`
-    pub fn encrypted_suffix(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn encrypted_suffix(v: String) -> Result<Self, RuleError> {
         Ok(Self::EncryptedSuffix(v))
     }
 
     /// `unencrypted_regex`
-    pub fn unencrypted_regex(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn unencrypted_regex(v: String) -> Result<Self, RuleError> {
         Ok(Self::UnencryptedRegex(regex("unencrypted_regex", &v)?))
     }
 
     /// `encrypted_regex`
-    pub fn encrypted_regex(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn encrypted_regex(v: String) -> Result<Self, RuleError> {
         Ok(Self::EncryptedRegex(regex("encrypted_regex", &v)?))
     }
 
     /// `unencrypted_comment_regex`
-    pub fn unencrypted_comment_regex(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn unencrypted_comment_regex(v: String) -> Result<Self, RuleError> {
         Ok(Self::UnencryptedCommentRegex(regex(
             "unencrypted_comment_regex",
             &v,
@@ -94,7 +94,7 @@ impl Rule {
     }
 
     /// `encrypted_comment_regex`
-    pub fn encrypted_comment_regex(v: String) -> Result<Self, RuleError> {
+    pub(crate) fn encrypted_comment_regex(v: String) -> Result<Self, RuleError> {
         Ok(Self::EncryptedCommentRegex(regex(
             "encrypted_comment_regex",
             &v,
@@ -102,7 +102,7 @@ impl Rule {
     }
 
     /// The metadata field name and value, as sops writes them.
-    pub fn field(&self) -> (&'static str, &str) {
+    pub(crate) fn field(&self) -> (&'static str, &str) {
         match self {
             Self::UnencryptedSuffix(s) => ("unencrypted_suffix", s),
             Self::EncryptedSuffix(s) => ("encrypted_suffix", s),
@@ -116,7 +116,9 @@ impl Rule {
 
 /// The one rule a metadata block or a creation rule states, read field by field with `get`;
 /// `None` when it states none (sops then applies [`Rule::default_suffix`]).
-pub fn rule_from_fields(get: impl Fn(&str) -> Option<String>) -> Result<Option<Rule>, RuleError> {
+pub(crate) fn rule_from_fields(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Rule>, RuleError> {
     type Make = fn(String) -> Result<Rule, RuleError>;
     let fields: [(&str, Make); 6] = [
         ("unencrypted_suffix", Rule::unencrypted_suffix),
@@ -140,16 +142,16 @@ pub fn rule_from_fields(get: impl Fn(&str) -> Option<String>) -> Result<Option<R
 
 /// The rule plus `mac_only_encrypted`.
 #[derive(Debug, Clone)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// The selection rule.
-    pub rule: Rule,
+    pub(crate) rule: Rule,
     /// Whether the MAC covers only encrypted values.
-    pub mac_only_encrypted: bool,
+    pub(crate) mac_only_encrypted: bool,
 }
 
 impl Selection {
     /// Whether the rule depends on comments (so the walk must track them).
-    pub fn uses_comments(&self) -> bool {
+    pub(crate) fn uses_comments(&self) -> bool {
         matches!(
             self.rule,
             Rule::UnencryptedCommentRegex(_) | Rule::EncryptedCommentRegex(_)
@@ -158,7 +160,7 @@ impl Selection {
 
     /// sops's `shouldBeEncrypted`. `comments` holds, per nesting level, the comments seen since
     /// the last value at that level.
-    pub fn should_encrypt<S: AsRef<str>>(
+    pub(crate) fn should_encrypt<S: AsRef<str>>(
         &self,
         path: &[S],
         comments: &[Vec<String>],

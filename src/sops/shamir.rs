@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 
 /// Why shares cannot be combined.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ShamirError {
+pub(crate) enum ShamirError {
     /// Fewer than two shares.
     TooFew,
     /// Shares of different lengths, or too short.
@@ -46,7 +46,7 @@ fn inverse(a: u8) -> u8 {
 }
 
 /// Splits `secret` into `parts` shares, any `threshold` of which recover it.
-pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<Zeroizing<Vec<u8>>> {
+pub(crate) fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<Zeroizing<Vec<u8>>> {
     assert!((2..=255).contains(&threshold) && threshold <= parts && parts <= 255);
     let mut out: Vec<Zeroizing<Vec<u8>>> = (0..parts)
         .map(|i| {
@@ -73,7 +73,7 @@ pub fn split(secret: &[u8], parts: usize, threshold: usize) -> Vec<Zeroizing<Vec
 }
 
 /// Recovers the secret from shares.
-pub fn combine(parts: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
+pub(crate) fn combine(parts: &[&[u8]]) -> Result<Zeroizing<Vec<u8>>, ShamirError> {
     if parts.len() < 2 {
         return Err(ShamirError::TooFew);
     }

@@ -15,15 +15,15 @@ use super::yaml::parse::column;
 
 /// Replace `span` with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edit {
+pub(crate) struct Edit {
     /// The bytes replaced (empty for an insertion).
-    pub span: Span,
+    pub(crate) span: Span,
     /// The new text.
-    pub text: String,
+    pub(crate) text: String,
 }
 
 /// Applies non-overlapping edits.
-pub fn apply(src: &str, mut edits: Vec<Edit>) -> Result<String, &'static str> {
+pub(crate) fn apply(src: &str, mut edits: Vec<Edit>) -> Result<String, &'static str> {
     edits.sort_by_key(|e| (e.span.start, e.span.end));
     let mut out =
         String::with_capacity(src.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
@@ -68,7 +68,7 @@ fn json_unit<'a>(src: &'a str, root: &Map) -> &'a str {
 }
 
 /// The edit that replaces the value at `route` with the ciphertext `enc`.
-pub fn replacement(
+pub(crate) fn replacement(
     format: Format,
     src: &str,
     root: &Map,
@@ -158,7 +158,7 @@ fn yaml_item_region(src: &str, value: Span) -> Result<Span, &'static str> {
 
 /// The edit that grows the node at `route` by the `remaining` steps, ending in `enc`: a new
 /// entry in a map, a new last element in a list, or a map or list in place of a null.
-pub fn insertion(
+pub(crate) fn insertion(
     format: Format,
     src: &str,
     root: &Map,
@@ -432,7 +432,7 @@ const AFTER_UNENCRYPTED_SUFFIX: [&str; 7] = [
 
 /// The edits of `lastmodified` and `mac` in every document's metadata, plus sops's implicit
 /// `unencrypted_suffix: _unencrypted` when the file states no rule (sops writes it back too).
-pub fn metadata_edits(
+pub(crate) fn metadata_edits(
     format: Format,
     src: &str,
     docs: &[Document],

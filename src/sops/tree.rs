@@ -11,47 +11,47 @@ use super::value::Value;
 
 /// A byte range of the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Span {
+pub(crate) struct Span {
     /// First byte.
-    pub start: usize,
+    pub(crate) start: usize,
     /// One past the last byte.
-    pub end: usize,
+    pub(crate) end: usize,
 }
 
 impl Span {
     /// A span from `start` to `end`.
-    pub fn new(start: usize, end: usize) -> Self {
+    pub(crate) fn new(start: usize, end: usize) -> Self {
         Self { start, end }
     }
 }
 
 /// One document of a file (YAML files may hold several; the other formats hold one).
 #[derive(Debug)]
-pub struct Document {
+pub(crate) struct Document {
     /// The top-level mapping, `sops` metadata entry included.
-    pub root: Map,
+    pub(crate) root: Map,
 }
 
 /// A mapping. Items are in file order; comments are items, as in sops.
 #[derive(Debug, Default)]
-pub struct Map {
+pub(crate) struct Map {
     /// Entries and comments in file order.
-    pub items: Vec<MapItem>,
+    pub(crate) items: Vec<MapItem>,
     /// Where the mapping stands in the source (for a block mapping, from its first key).
-    pub span: Span,
+    pub(crate) span: Span,
     /// Written in flow style (`{a: 1}`), or a JSON object.
-    pub flow: bool,
+    pub(crate) flow: bool,
     /// The column of the keys (block YAML) or the indentation of the members (JSON), used to
     /// place a new entry. `None` when the map is empty or the format has no indentation.
-    pub indent: Option<usize>,
+    pub(crate) indent: Option<usize>,
     /// Where a new last entry goes: just after the last entry and the comments that belong to
     /// the end of this map.
-    pub append_at: usize,
+    pub(crate) append_at: usize,
 }
 
 /// An item of a mapping.
 #[derive(Debug)]
-pub enum MapItem {
+pub(crate) enum MapItem {
     /// A comment line between entries.
     Comment(Comment),
     /// A key and its value.
@@ -60,43 +60,43 @@ pub enum MapItem {
 
 /// A key with its value.
 #[derive(Debug)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// The key as a string (sops only allows string keys).
-    pub key: String,
+    pub(crate) key: String,
     /// Where the key stands.
-    pub key_span: Span,
+    pub(crate) key_span: Span,
     /// The value.
-    pub value: Node,
+    pub(crate) value: Node,
 }
 
 /// A comment: the text after `#`, leading space included, as sops keeps it.
 #[derive(Debug, Clone)]
-pub struct Comment {
+pub(crate) struct Comment {
     /// The text after `#`.
-    pub text: String,
+    pub(crate) text: String,
     /// Where the comment stands (from `#` to the end of the line).
-    pub span: Span,
+    pub(crate) span: Span,
 }
 
 /// A sequence.
 #[derive(Debug, Default)]
-pub struct Seq {
+pub(crate) struct Seq {
     /// Elements and comments in file order.
-    pub items: Vec<SeqItem>,
+    pub(crate) items: Vec<SeqItem>,
     /// Where the sequence stands.
-    pub span: Span,
+    pub(crate) span: Span,
     /// Written in flow style, or a JSON array.
-    pub flow: bool,
+    pub(crate) flow: bool,
     /// The column of the dashes of a block sequence with elements (to line up a new one).
-    pub dash: Option<usize>,
+    pub(crate) dash: Option<usize>,
     /// Where a new last element of a block sequence goes: after the last element and the
     /// comments that end the sequence.
-    pub append_at: usize,
+    pub(crate) append_at: usize,
 }
 
 /// An element of a sequence.
 #[derive(Debug)]
-pub enum SeqItem {
+pub(crate) enum SeqItem {
     /// A comment line between elements.
     Comment(Comment),
     /// A value.
@@ -105,7 +105,7 @@ pub enum SeqItem {
 
 /// Any value.
 #[derive(Debug)]
-pub enum Node {
+pub(crate) enum Node {
     /// A mapping.
     Map(Map),
     /// A sequence.
@@ -116,22 +116,22 @@ pub enum Node {
 
 /// A leaf as it stands in the file: for an encrypted value, the `ENC[...]` string.
 #[derive(Debug)]
-pub struct Scalar {
+pub(crate) struct Scalar {
     /// The typed value as written (ciphertext strings for encrypted leaves).
-    pub value: Value,
+    pub(crate) value: Value,
     /// Where the value's text stands; empty for an implicit null (`key:` with nothing after).
-    pub span: Span,
+    pub(crate) span: Span,
     /// Whether this node is a copy made by expanding a YAML alias: it cannot be edited in place.
-    pub from_alias: bool,
+    pub(crate) from_alias: bool,
     /// Filled by the decrypting walk: the bytes this leaf contributes to the MAC (its canonical
     /// plaintext), or `None` for nulls and comments. Cached so a `set` can recompute the MAC
     /// without decrypting the file twice; zeroized on drop.
-    pub mac_bytes: Option<Zeroizing<Vec<u8>>>,
+    pub(crate) mac_bytes: Option<Zeroizing<Vec<u8>>>,
 }
 
 impl Scalar {
     /// A leaf read from the source.
-    pub fn new(value: Value, span: Span) -> Self {
+    pub(crate) fn new(value: Value, span: Span) -> Self {
         Self {
             value,
             span,
@@ -143,12 +143,12 @@ impl Scalar {
 
 impl Map {
     /// The entry with this key, if any.
-    pub fn get(&self, key: &str) -> Option<&Entry> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Entry> {
         self.entries().find(|e| e.key == key)
     }
 
     /// The entry with this key, mutably.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Entry> {
         self.items.iter_mut().find_map(|item| match item {
             MapItem::Entry(e) if e.key == key => Some(e),
             _ => None,
@@ -157,7 +157,7 @@ impl Map {
 
     /// A value under `key` as text (what metadata and `.sops.yaml` fields hold): strings as they
     /// are, numbers and bools in their canonical form; `None` for null, a map or a list.
-    pub fn text(&self, key: &str) -> Option<String> {
+    pub(crate) fn text(&self, key: &str) -> Option<String> {
         match &self.get(key)?.value {
             Node::Scalar(s) => match &s.value {
                 Value::Null => None,
@@ -169,7 +169,7 @@ impl Map {
     }
 
     /// The maps in the list under `key` (key entries, creation rules); empty when there is none.
-    pub fn maps_in(&self, key: &str) -> Vec<&Map> {
+    pub(crate) fn maps_in(&self, key: &str) -> Vec<&Map> {
         match self.get(key).map(|e| &e.value) {
             Some(Node::Seq(s)) => s
                 .items
@@ -184,34 +184,17 @@ impl Map {
     }
 
     /// The entries, comments skipped.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = &Entry> {
         self.items.iter().filter_map(|item| match item {
             MapItem::Entry(e) => Some(e),
             MapItem::Comment(_) => None,
         })
     }
-
-    /// The comments after the last entry: the "comment stack" a value appended at the end of
-    /// this map sees, as sops's walk would build it.
-    pub fn trailing_comments(&self) -> Vec<&str> {
-        let tail = self
-            .items
-            .iter()
-            .rposition(|i| matches!(i, MapItem::Entry(_)))
-            .map_or(0, |p| p + 1);
-        self.items[tail..]
-            .iter()
-            .filter_map(|i| match i {
-                MapItem::Comment(c) => Some(c.text.as_str()),
-                MapItem::Entry(_) => None,
-            })
-            .collect()
-    }
 }
 
 impl Node {
     /// A short name of the node's kind, for messages.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Node::Map(_) => "a map",
             Node::Seq(_) => "a list",

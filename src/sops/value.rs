@@ -13,7 +13,7 @@ use super::gotime::GoTime;
 /// Deliberately no `Debug` derive: values are decrypted plaintext. The manual impl prints the
 /// type only.
 #[derive(Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     /// YAML null, `~` or an empty value: never encrypted, never hashed.
     Null,
     /// A string (`type:str`).
@@ -51,7 +51,7 @@ impl Drop for Value {
 
 impl Value {
     /// The `type:` tag sops writes for this value.
-    pub fn type_name(&self) -> &'static str {
+    pub(crate) fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Str(_) => "str",
@@ -65,7 +65,7 @@ impl Value {
     }
 
     /// The canonical bytes: what gets encrypted, and what the MAC hashes.
-    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+    pub(crate) fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         Zeroizing::new(match self {
             Value::Null => Vec::new(),
             Value::Str(s) | Value::Comment(s) => s.as_bytes().to_vec(),
@@ -80,7 +80,7 @@ impl Value {
 
     /// Parses decrypted bytes by their `type:` tag, as sops's cipher does (`strconv.Atoi`,
     /// `ParseFloat`, `ParseBool`, `time.UnmarshalText`).
-    pub fn from_typed_bytes(type_name: &str, bytes: &[u8]) -> Result<Self, TypeError> {
+    pub(crate) fn from_typed_bytes(type_name: &str, bytes: &[u8]) -> Result<Self, TypeError> {
         let text = || std::str::from_utf8(bytes).map_err(|_| TypeError::NotUtf8);
         Ok(match type_name {
             "str" => Value::Str(text()?.to_owned()),
@@ -99,7 +99,7 @@ impl Value {
 
 /// Why decrypted bytes could not be read as their declared type.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TypeError {
+pub(crate) enum TypeError {
     /// The `type:` tag is not one sops knows.
     Unknown(String),
     /// The plaintext does not parse as the declared type.
@@ -120,7 +120,7 @@ impl std::fmt::Display for TypeError {
 
 /// Go's `strconv.FormatFloat(f, 'f', -1, 64)`: shortest round-trip digits, never an exponent.
 /// Rust's `Display` for `f64` is the same except for the infinities.
-pub fn format_go_float(f: f64) -> String {
+pub(crate) fn format_go_float(f: f64) -> String {
     if f == f64::INFINITY {
         "+Inf".to_owned()
     } else if f == f64::NEG_INFINITY {
@@ -135,7 +135,7 @@ pub fn format_go_float(f: f64) -> String {
 /// How `sops decrypt --extract` prints a non-string value of a YAML file (yaml.v3's encoder,
 /// without the document's final newline): `true`, `5`, `1.5`, `1e+10`, `.nan`, `-.inf`, times in
 /// RFC 3339. Strings are printed as they are by the caller.
-pub fn yaml_text(v: &Value) -> Zeroizing<Vec<u8>> {
+pub(crate) fn yaml_text(v: &Value) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(match v {
         Value::Bool(b) => b.to_string().into_bytes(),
         Value::Float(f) if f.is_nan() => b".nan".to_vec(),
@@ -155,7 +155,7 @@ pub fn yaml_text(v: &Value) -> Zeroizing<Vec<u8>> {
 
 /// How `sops decrypt --extract` prints a non-string value of a JSON file (Go's encoding/json):
 /// `true`, `5`, `10000000000`, `1e+21`, `1e-7`.
-pub fn json_text(v: &Value) -> Zeroizing<Vec<u8>> {
+pub(crate) fn json_text(v: &Value) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(match v {
         Value::Bool(b) => b.to_string().into_bytes(),
         Value::Float(f) if f.is_finite() && *f != 0.0 && (f.abs() < 1e-6 || f.abs() >= 1e21) => {
@@ -187,7 +187,7 @@ fn go_float_exp_outside(f: f64, lo: i32, hi: i32) -> String {
 }
 
 /// Go's `strconv.Atoi`: optional sign, decimal digits, 64-bit range.
-pub fn parse_go_atoi(s: &str) -> Option<i64> {
+pub(crate) fn parse_go_atoi(s: &str) -> Option<i64> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -198,7 +198,7 @@ pub fn parse_go_atoi(s: &str) -> Option<i64> {
 /// Go's `strconv.ParseFloat(s, 64)` for the inputs sops can meet: decimal and exponent forms,
 /// `Inf`/`Infinity`/`NaN` in any case with an optional sign. Out-of-range values are errors in
 /// Go (`ErrRange`), so an overflow to infinity is rejected here too.
-pub fn parse_go_float(s: &str) -> Option<f64> {
+pub(crate) fn parse_go_float(s: &str) -> Option<f64> {
     let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s).to_ascii_lowercase();
     if matches!(unsigned.as_str(), "inf" | "infinity" | "nan") {
         return s.parse().ok();
@@ -215,7 +215,7 @@ pub fn parse_go_float(s: &str) -> Option<f64> {
 }
 
 /// Go's `strconv.ParseBool`.
-pub fn parse_go_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_go_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
         "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),

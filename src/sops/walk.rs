@@ -16,16 +16,16 @@ use super::value::Value;
 
 /// A leaf that could not be decrypted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WalkError {
+pub(crate) struct WalkError {
     /// Where, in sops's index syntax (`["a"]["b"][0]`).
-    pub path: String,
+    pub(crate) path: String,
     /// What went wrong.
-    pub kind: WalkErrorKind,
+    pub(crate) kind: WalkErrorKind,
 }
 
 /// The kinds of leaf failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WalkErrorKind {
+pub(crate) enum WalkErrorKind {
     /// The ciphertext does not decrypt (tampered, moved to another key, wrong data key).
     Cipher(CipherError),
     /// A value the rules say is encrypted is a plain number or bool.
@@ -33,7 +33,7 @@ pub enum WalkErrorKind {
 }
 
 /// The additional data sops binds a value to: the map keys of its path, each followed by `:`.
-pub fn aad<S: AsRef<str>>(path: &[S]) -> String {
+pub(crate) fn aad<S: AsRef<str>>(path: &[S]) -> String {
     let mut out = String::new();
     for k in path {
         out.push_str(k.as_ref());
@@ -46,7 +46,7 @@ pub fn aad<S: AsRef<str>>(path: &[S]) -> String {
 }
 
 /// Which top-level entries are metadata rather than data.
-pub type IsMetadata = fn(&str) -> bool;
+pub(crate) type IsMetadata = fn(&str) -> bool;
 
 struct Walker<'a> {
     key: &'a DataKey,
@@ -180,7 +180,7 @@ fn hex_upper(bytes: &[u8]) -> String {
 
 /// Decrypts every encrypted leaf of the data (each authenticated against its path), caches the
 /// MAC contributions on the leaves, and returns the MAC as sops prints it (uppercase hex).
-pub fn decrypt_and_mac(
+pub(crate) fn decrypt_and_mac(
     docs: &mut [Document],
     key: &DataKey,
     selection: &Selection,
@@ -202,7 +202,7 @@ pub fn decrypt_and_mac(
 }
 
 /// Recomputes the MAC from the cached contributions (after an edit), in walk order.
-pub fn remac(
+pub(crate) fn remac(
     docs: &[Document],
     selection: &Selection,
     is_metadata: IsMetadata,

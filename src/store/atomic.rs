@@ -28,7 +28,7 @@ fn temp_path(target: &Path) -> PathBuf {
 }
 
 /// Creates a file with `create_new` and mode 0600 (the mode applies before any byte is written).
-pub fn create_private(path: &Path) -> std::io::Result<File> {
+pub(crate) fn create_private(path: &Path) -> std::io::Result<File> {
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -41,7 +41,7 @@ pub fn create_private(path: &Path) -> std::io::Result<File> {
 
 /// Checks that a file can be created in `dir` (and removes the probe), so an irreversible step
 /// does not start when the write after it would fail.
-pub fn check_writable(target: &Path) -> Result<(), StoreError> {
+pub(crate) fn check_writable(target: &Path) -> Result<(), StoreError> {
     let probe = temp_path(target);
     let file = create_private(&probe)
         .map_err(|e| StoreError::io("create a file in the directory of", target, e))?;
@@ -51,7 +51,7 @@ pub fn check_writable(target: &Path) -> Result<(), StoreError> {
 }
 
 /// Removes temp files a killed cfsecret left next to `target` (call while holding the lock).
-pub fn remove_stale_temps(target: &Path) {
+pub(crate) fn remove_stale_temps(target: &Path) {
     let (Some(dir), Some(name)) = (target.parent(), target.file_name()) else {
         return;
     };
@@ -75,7 +75,7 @@ pub fn remove_stale_temps(target: &Path) {
 
 /// Replaces (or creates) `target` with `contents`. An existing file keeps its mode and, where
 /// permitted, its owner; a new file gets mode 0600.
-pub fn replace(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn replace(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
     Reservation::new(target, 0)?.commit(target, contents)
 }
 
@@ -84,7 +84,7 @@ pub fn replace(target: &Path, contents: &[u8]) -> Result<(), StoreError> {
 /// place (allocated blocks need no new space) and renames over the target. Dropped unused, it
 /// is removed; a killed run's is removed by the next run's [`remove_stale_temps`].
 #[derive(Debug)]
-pub struct Reservation {
+pub(crate) struct Reservation {
     file: Option<File>,
     temp: PathBuf,
     size: u64,
@@ -96,7 +96,7 @@ fn injected(point: &str, what: &'static str, path: &Path) -> Result<(), StoreErr
 
 impl Reservation {
     /// Creates the temp file next to `target` and fills it with `size` bytes.
-    pub fn new(target: &Path, size: u64) -> Result<Self, StoreError> {
+    pub(crate) fn new(target: &Path, size: u64) -> Result<Self, StoreError> {
         let temp = temp_path(target);
         let file = create_private(&temp)
             .map_err(|e| StoreError::io("create a temp file next to", target, e))?;
@@ -122,13 +122,13 @@ impl Reservation {
     }
 
     /// The bytes reserved.
-    pub fn size(&self) -> u64 {
+    pub(crate) fn size(&self) -> u64 {
         self.size
     }
 
     /// Writes `contents` into the reserved file, fsyncs it, gives it the target's mode (and
     /// owner) and renames it over `target`, then fsyncs the directory.
-    pub fn commit(mut self, target: &Path, contents: &[u8]) -> Result<(), StoreError> {
+    pub(crate) fn commit(mut self, target: &Path, contents: &[u8]) -> Result<(), StoreError> {
         let existing = std::fs::metadata(target).ok();
         let mut file = self.file.take().expect("a reservation is committed once");
         let temp = self.temp.clone();
@@ -174,7 +174,7 @@ impl Drop for Reservation {
 }
 
 /// Fsyncs the directory of `path` so the rename itself is durable.
-pub fn sync_dir(path: &Path) {
+pub(crate) fn sync_dir(path: &Path) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),

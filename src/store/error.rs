@@ -8,7 +8,7 @@ use crate::error::{Diagnose, Exit};
 
 /// A store operation failed.
 #[derive(Debug)]
-pub enum StoreError {
+pub(crate) enum StoreError {
     /// A file-system operation failed.
     Io {
         /// What was being done ("rename the new version over").
@@ -46,7 +46,7 @@ pub enum StoreError {
 
 impl StoreError {
     /// An I/O error while doing `op` on `path`.
-    pub fn io(op: &'static str, path: &Path, error: std::io::Error) -> Self {
+    pub(crate) fn io(op: &'static str, path: &Path, error: std::io::Error) -> Self {
         Self::Io {
             op,
             path: path.to_owned(),

@@ -12,23 +12,23 @@ use super::error::StoreError;
 
 /// A held lock; released on drop.
 #[derive(Debug)]
-pub struct StoreLock {
+pub(crate) struct StoreLock {
     _file: File,
     path: PathBuf,
 }
 
 impl StoreLock {
     /// The lock file's path.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
 
-pub use super::paths::lock_path_for;
+pub(crate) use super::paths::lock_path_for;
 
 /// Takes the lock at `lock_path`. Without `wait`, a held lock is an error (exit 6); with it,
 /// waits up to `wait_limit`.
-pub fn acquire(
+pub(crate) fn acquire(
     lock_path: &Path,
     store: &str,
     wait: bool,

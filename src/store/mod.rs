@@ -3,26 +3,26 @@
 //! Commands talk to [`Store`]; every write goes through [`Locked`], which holds the store's lock,
 //! so concurrent runs serialise and always act on what is stored now.
 
-pub mod atomic;
-pub mod error;
-pub mod keyring;
-pub mod lock;
-pub mod paths;
-pub mod sops_file;
+pub(crate) mod atomic;
+pub(crate) mod error;
+pub(crate) mod keyring;
+pub(crate) mod lock;
+pub(crate) mod paths;
+pub(crate) mod sops_file;
 
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
 use crate::error::{Error, UsageError};
 use crate::sops::KeyPath;
-pub use error::StoreError;
-pub use keyring::{KeyringBackend, KeyringError, KeyringStore};
-pub use paths::Binding;
-pub use sops_file::{Preflight, SopsStore, WriteOutcome};
+pub(crate) use error::StoreError;
+pub(crate) use keyring::{KeyringBackend, KeyringStore};
+pub(crate) use paths::Binding;
+pub(crate) use sops_file::{Preflight, SopsStore, WriteOutcome};
 
 /// Reads the management token from a keyring entry (`--auth-keyring SERVICE/USER`), in the
 /// backend `--keyring-backend`/`CFSECRET_KEYRING_BACKEND` names, else the OS default.
-pub fn keyring_read_required(
+pub(crate) fn keyring_read_required(
     entry: &str,
     backend: Option<KeyringBackend>,
 ) -> Result<SecretString, Error> {
@@ -31,7 +31,7 @@ pub fn keyring_read_required(
 
 /// A configured store.
 #[derive(Debug, Clone)]
-pub enum Store {
+pub(crate) enum Store {
     /// A key of a SOPS file.
     Sops(SopsStore),
     /// An OS keyring entry.
@@ -39,7 +39,7 @@ pub enum Store {
 }
 
 /// What a store held before a write, exactly.
-pub enum Snapshot {
+pub(crate) enum Snapshot {
     /// A file's bytes, `None` when there was no file.
     File(Option<Vec<u8>>),
     /// A keyring entry's value.
@@ -48,7 +48,7 @@ pub enum Snapshot {
 
 /// A store whose lock is held.
 #[derive(Debug)]
-pub enum Locked<'a> {
+pub(crate) enum Locked<'a> {
     /// A SOPS file.
     Sops(sops_file::LockedSops<'a>),
     /// A keyring entry.
@@ -58,22 +58,22 @@ pub enum Locked<'a> {
 /// The store options of a command (`--file`/`--key`, `--keyring`, `--keyring-backend`,
 /// `--age`), as plain values: the command line builds one, the store never sees clap.
 #[derive(Debug, Clone, Default)]
-pub struct StoreSpec {
+pub(crate) struct StoreSpec {
     /// `--file`.
-    pub file: Option<std::path::PathBuf>,
+    pub(crate) file: Option<std::path::PathBuf>,
     /// `--key`.
-    pub key: Option<String>,
+    pub(crate) key: Option<String>,
     /// `--keyring`.
-    pub keyring: Option<String>,
+    pub(crate) keyring: Option<String>,
     /// `--keyring-backend`.
-    pub keyring_backend: Option<KeyringBackend>,
+    pub(crate) keyring_backend: Option<KeyringBackend>,
     /// `--age`.
-    pub age: Option<String>,
+    pub(crate) age: Option<String>,
 }
 
 impl Store {
     /// The store the flags name.
-    pub fn open(args: &StoreSpec) -> Result<Self, Error> {
+    pub(crate) fn open(args: &StoreSpec) -> Result<Self, Error> {
         match (&args.file, &args.key, &args.keyring) {
             (Some(file), Some(key), None) => {
                 let key = KeyPath::parse(key).map_err(|e| UsageError::new(e.to_string()).with_hint(
@@ -95,7 +95,7 @@ impl Store {
     }
 
     /// The store for `--json` output.
-    pub fn describe(&self) -> Value {
+    pub(crate) fn describe(&self) -> Value {
         match self {
             Self::Sops(s) => {
                 json!({"type": "sops", "file": s.path().display().to_string(), "key": s.key().to_string()})
@@ -110,7 +110,7 @@ impl Store {
     }
 
     /// `KEY in FILE`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match self {
             Self::Sops(s) => s.label(),
             Self::Keyring(k) => k.label(),
@@ -118,7 +118,7 @@ impl Store {
     }
 
     /// The stored secret, `None` if absent.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         match self {
             Self::Sops(s) => s.read(),
             Self::Keyring(k) => k.read(),
@@ -126,7 +126,7 @@ impl Store {
     }
 
     /// The stored secret; absent is an error.
-    pub fn read_required(&self) -> Result<SecretString, Error> {
+    pub(crate) fn read_required(&self) -> Result<SecretString, Error> {
         match self {
             Self::Sops(s) => s.read_required(),
             Self::Keyring(k) => k.read_required(),
@@ -135,7 +135,7 @@ impl Store {
 
     /// The recipients given for a new file (`--age` / `SOPS_AGE_RECIPIENTS`); for a keyring
     /// entry, the default recipients of a rescue file.
-    pub fn recipients_arg(&self) -> Option<&str> {
+    pub(crate) fn recipients_arg(&self) -> Option<&str> {
         match self {
             Self::Sops(s) => s.recipients(),
             Self::Keyring(k) => k.rescue_default(),
@@ -143,7 +143,7 @@ impl Store {
     }
 
     /// Takes the store's lock.
-    pub fn lock(&self, wait: bool, limit: std::time::Duration) -> Result<Locked<'_>, Error> {
+    pub(crate) fn lock(&self, wait: bool, limit: std::time::Duration) -> Result<Locked<'_>, Error> {
         match self {
             Self::Sops(s) => Ok(Locked::Sops(s.lock(wait, limit)?)),
             Self::Keyring(k) => Ok(Locked::Keyring(k.lock(wait, limit)?)),
@@ -153,7 +153,7 @@ impl Store {
 
 impl Locked<'_> {
     /// The journal of unfinished steps, next to the lock.
-    pub fn journal_path(&self) -> std::path::PathBuf {
+    pub(crate) fn journal_path(&self) -> std::path::PathBuf {
         match self {
             Self::Sops(l) => paths::journal_path_for(&paths::lock_path_for(l.real_path())),
             Self::Keyring(l) => l.journal_path(),
@@ -161,7 +161,7 @@ impl Locked<'_> {
     }
 
     /// The age recipients of the store itself (who could read a rescue file), if known.
-    pub fn recipients(&self) -> Vec<crate::keys::recipients::Recipient> {
+    pub(crate) fn recipients(&self) -> Vec<crate::keys::recipients::Recipient> {
         match self {
             Self::Sops(l) => match l.store().open() {
                 Ok(Some(file)) => file
@@ -177,7 +177,7 @@ impl Locked<'_> {
     }
 
     /// What this store's journal entries are bound to.
-    pub fn binding(&self) -> Binding {
+    pub(crate) fn binding(&self) -> Binding {
         match self {
             Self::Sops(l) => l.binding(),
             Self::Keyring(l) => Binding {
@@ -188,7 +188,7 @@ impl Locked<'_> {
     }
 
     /// What is stored now, exactly, to put back if a mint is rolled back.
-    pub fn snapshot(&self) -> Result<Snapshot, Error> {
+    pub(crate) fn snapshot(&self) -> Result<Snapshot, Error> {
         match self {
             Self::Sops(l) => Ok(Snapshot::File(l.snapshot()?)),
             Self::Keyring(l) => Ok(Snapshot::Keyring(l.read()?)),
@@ -197,7 +197,7 @@ impl Locked<'_> {
 
     /// Puts a [`snapshot`](Self::snapshot) back: a file's exact bytes (or its absence); a
     /// keyring entry's value.
-    pub fn restore(&self, snapshot: &Snapshot) -> Result<(), Error> {
+    pub(crate) fn restore(&self, snapshot: &Snapshot) -> Result<(), Error> {
         match (self, snapshot) {
             (Self::Sops(l), Snapshot::File(bytes)) => l.restore(bytes.as_deref()),
             (Self::Keyring(l), Snapshot::Keyring(Some(secret))) => l.write(secret).map(|_| ()),
@@ -206,7 +206,7 @@ impl Locked<'_> {
     }
 
     /// Where a rescue file for this store should go first, and its name stem.
-    pub fn rescue_place(&self) -> (std::path::PathBuf, String) {
+    pub(crate) fn rescue_place(&self) -> (std::path::PathBuf, String) {
         match self {
             Self::Sops(l) => {
                 let p = l.real_path();
@@ -224,7 +224,7 @@ impl Locked<'_> {
     }
 
     /// The flags that name this store, for messages (`--file F --key 'K'`).
-    pub fn store_flags(&self) -> String {
+    pub(crate) fn store_flags(&self) -> String {
         match self {
             Self::Sops(l) => format!(
                 "--file {} --key '{}'",
@@ -236,7 +236,7 @@ impl Locked<'_> {
     }
 
     /// Re-reads the secret inside the lock.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         match self {
             Self::Sops(l) => l.read(),
             Self::Keyring(l) => l.read(),
@@ -244,7 +244,7 @@ impl Locked<'_> {
     }
 
     /// Checks everything a write needs, without writing.
-    pub fn preflight(&self, probe: &SecretString) -> Result<Preflight, Error> {
+    pub(crate) fn preflight(&self, probe: &SecretString) -> Result<Preflight, Error> {
         match self {
             Self::Sops(l) => l.preflight(probe),
             Self::Keyring(l) => l.preflight(probe),
@@ -252,7 +252,7 @@ impl Locked<'_> {
     }
 
     /// What a write would do.
-    pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         match self {
             Self::Sops(l) => l.dry_run(secret),
             Self::Keyring(l) => l.dry_run(secret),
@@ -260,7 +260,7 @@ impl Locked<'_> {
     }
 
     /// Writes the secret.
-    pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         match self {
             Self::Sops(l) => l.write(secret),
             Self::Keyring(l) => l.write(secret),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 /// The sidecar lock path of a store file: `dir/.NAME.cfsecret.lock`.
-pub fn lock_path_for(store: &Path) -> PathBuf {
+pub(crate) fn lock_path_for(store: &Path) -> PathBuf {
     let name = store
         .file_name()
         .map_or_else(|| "store".into(), |n| n.to_string_lossy().into_owned());
@@ -14,7 +14,7 @@ pub fn lock_path_for(store: &Path) -> PathBuf {
 }
 
 /// Where the journal of a store lives: next to its lock, `.NAME.cfsecret.state`.
-pub fn journal_path_for(lock_path: &Path) -> PathBuf {
+pub(crate) fn journal_path_for(lock_path: &Path) -> PathBuf {
     let name = lock_path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
@@ -23,16 +23,16 @@ pub fn journal_path_for(lock_path: &Path) -> PathBuf {
 
 /// Which store and key an entry belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Binding {
+pub(crate) struct Binding {
     /// The store's resolved path (symlinks followed), or `keyring:BACKEND/SERVICE/USER`.
-    pub store: String,
+    pub(crate) store: String,
     /// The key path (empty for a keyring entry).
-    pub key: String,
+    pub(crate) key: String,
 }
 
 impl Binding {
     /// A short tag of this (store, key) for pending token names: 8 hex digits of a hash.
-    pub fn tag(&self) -> String {
+    pub(crate) fn tag(&self) -> String {
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();
         h.update(self.store.as_bytes());

@@ -14,7 +14,6 @@ use super::error::StoreError;
 use super::lock::{self, StoreLock};
 use crate::error::Error;
 use crate::keys::identities::Identities;
-use crate::keys::recipients::Recipient;
 use crate::sops::config;
 use crate::sops::create;
 use crate::sops::error::{SopsError, SopsErrorKind};
@@ -23,7 +22,7 @@ use crate::sops::{Format, KeyPath, SopsFile};
 
 /// A key of a SOPS file.
 #[derive(Debug, Clone)]
-pub struct SopsStore {
+pub(crate) struct SopsStore {
     path: PathBuf,
     key: KeyPath,
     /// Recipients for a new file (`--age` or `SOPS_AGE_RECIPIENTS`).
@@ -32,18 +31,18 @@ pub struct SopsStore {
 
 /// What a write did (or, in check mode, would do).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteOutcome {
+pub(crate) struct WriteOutcome {
     /// Whether the store changed (false: the value was already there).
-    pub changed: bool,
+    pub(crate) changed: bool,
     /// Whether the file was created.
-    pub created_file: bool,
+    pub(crate) created_file: bool,
     /// Whether the key was added to an existing file.
-    pub added_key: bool,
+    pub(crate) added_key: bool,
 }
 
 impl SopsStore {
     /// The key `key` of the file at `path`.
-    pub fn new(path: impl Into<PathBuf>, key: KeyPath, recipients: Option<String>) -> Self {
+    pub(crate) fn new(path: impl Into<PathBuf>, key: KeyPath, recipients: Option<String>) -> Self {
         Self {
             path: path.into(),
             key,
@@ -52,22 +51,22 @@ impl SopsStore {
     }
 
     /// The file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// `--age` / `SOPS_AGE_RECIPIENTS`, for new files.
-    pub fn recipients(&self) -> Option<&str> {
+    pub(crate) fn recipients(&self) -> Option<&str> {
         self.recipients.as_deref()
     }
 
     /// The key path.
-    pub fn key(&self) -> &KeyPath {
+    pub(crate) fn key(&self) -> &KeyPath {
         &self.key
     }
 
     /// `KEY in FILE`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{} in {}", self.key, self.path.display())
     }
 
@@ -77,7 +76,7 @@ impl SopsStore {
     }
 
     /// Reads and verifies the file; `None` when the file does not exist.
-    pub fn open(&self) -> Result<Option<SopsFile>, Error> {
+    pub(crate) fn open(&self) -> Result<Option<SopsFile>, Error> {
         self.format()?;
         // Bounded, and never a FIFO or device: the read happens while the lock is held.
         let text = match crate::bounded::read(&self.path, crate::bounded::STORE_LIMIT) {
@@ -105,7 +104,7 @@ impl SopsStore {
     }
 
     /// The stored secret; `None` when the file or the key does not exist.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         let Some(file) = self.open()? else {
             return Ok(None);
         };
@@ -120,7 +119,7 @@ impl SopsStore {
     }
 
     /// Like [`read`](Self::read), but a missing file or key is an error.
-    pub fn read_required(&self) -> Result<SecretString, Error> {
+    pub(crate) fn read_required(&self) -> Result<SecretString, Error> {
         match self.open()? {
             None => Err(SopsError::new(&self.path, SopsErrorKind::Missing).into()),
             Some(file) => Ok(file.get(&self.key)?),
@@ -130,7 +129,7 @@ impl SopsStore {
     /// Takes the store's lock (waiting up to `wait_limit` if `wait`). A symlinked store is
     /// followed to its target: the lock, the journal and the atomic replacement all live in the
     /// target's directory, so the link stays a link (as with sops, which writes through it).
-    pub fn lock(
+    pub(crate) fn lock(
         &self,
         wait: bool,
         wait_limit: std::time::Duration,
@@ -184,7 +183,7 @@ fn resolve_links(path: &Path) -> PathBuf {
 
 /// A SOPS store whose lock is held.
 #[derive(Debug)]
-pub struct LockedSops<'a> {
+pub(crate) struct LockedSops<'a> {
     store: &'a SopsStore,
     /// The file a write replaces: the store's path with symlinks followed.
     real: PathBuf,
@@ -207,19 +206,16 @@ struct Rendered {
 
 /// The result of the checks before an irreversible step.
 #[derive(Debug)]
-pub struct Preflight {
-    /// Who can decrypt a rescue file (the store's own recipients).
-    pub rescue_recipients: Vec<Recipient>,
-}
+pub(crate) struct Preflight {}
 
 impl LockedSops<'_> {
     /// The store.
-    pub fn store(&self) -> &SopsStore {
+    pub(crate) fn store(&self) -> &SopsStore {
         self.store
     }
 
     /// Re-reads the secret inside the lock.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         self.store.read()
     }
 
@@ -278,7 +274,7 @@ impl LockedSops<'_> {
     /// The write's space is taken now: a temp file the size of the new file plus room for a
     /// longer secret, written and fsynced, which [`write`](Self::write) then fills in place. So
     /// a nearly full disk stops the run here, before any irreversible call, not after it.
-    pub fn preflight(&self, probe_value: &SecretString) -> Result<Preflight, Error> {
+    pub(crate) fn preflight(&self, probe_value: &SecretString) -> Result<Preflight, Error> {
         let (text, _) = self.render(probe_value)?;
         let len = match &text {
             Some(r) => {
@@ -305,11 +301,10 @@ impl LockedSops<'_> {
                     .collect()
             }
         };
-        let rescue_recipients = recipients
-            .iter()
-            .filter_map(|r| Recipient::parse(r).ok())
-            .collect();
-        Ok(Preflight { rescue_recipients })
+        // The recipients are worked out only so that a broken config fails here, before the
+        // irreversible step; rescue files take theirs from `Locked::recipients`.
+        let _ = recipients;
+        Ok(Preflight {})
     }
 
     /// Checks that the rendered text opens as a SOPS file with its data key (every value, the
@@ -335,7 +330,7 @@ impl LockedSops<'_> {
     }
 
     /// The file's exact bytes (`None`: no file), to put back if a mint is rolled back.
-    pub fn snapshot(&self) -> Result<Option<Vec<u8>>, Error> {
+    pub(crate) fn snapshot(&self) -> Result<Option<Vec<u8>>, Error> {
         match std::fs::read(&self.real) {
             Ok(b) => Ok(Some(b)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -345,7 +340,7 @@ impl LockedSops<'_> {
 
     /// Puts back the exact bytes of a [`snapshot`](Self::snapshot) (or removes a file that
     /// did not exist).
-    pub fn restore(&self, snapshot: Option<&[u8]>) -> Result<(), Error> {
+    pub(crate) fn restore(&self, snapshot: Option<&[u8]>) -> Result<(), Error> {
         match snapshot {
             Some(bytes) => Ok(atomic::replace(&self.real, bytes)?),
             None => match std::fs::remove_file(&self.real) {
@@ -360,13 +355,13 @@ impl LockedSops<'_> {
     }
 
     /// The file a write replaces (symlinks followed).
-    pub fn real_path(&self) -> &Path {
+    pub(crate) fn real_path(&self) -> &Path {
         &self.real
     }
 
     /// What journal entries of this store and key are bound to: the resolved file (its
     /// directory made absolute) and the key.
-    pub fn binding(&self) -> super::Binding {
+    pub(crate) fn binding(&self) -> super::Binding {
         let dir = self
             .real
             .parent()
@@ -383,7 +378,7 @@ impl LockedSops<'_> {
     }
 
     /// What a write would do, without writing (`--check`).
-    pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         Ok(self.render(secret)?.1)
     }
 
@@ -391,7 +386,7 @@ impl LockedSops<'_> {
     ///
     /// The new text is parsed back, MAC-verified and checked to hold `secret` before it is
     /// renamed into place: a file cfsecret (or sops) could not read is never written.
-    pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let (rendered, outcome) = self.render(secret)?;
         match rendered {
             Some(rendered) => {

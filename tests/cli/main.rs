@@ -1,5 +1,8 @@
 //! End-to-end tests of the cfsecret binary, by theme.
 
+// A test crate has no outside: `pub` in its modules only shares helpers between them.
+#![allow(unreachable_pub)]
+
 mod support;
 
 mod crash;

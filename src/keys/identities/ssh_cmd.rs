@@ -15,7 +15,7 @@ const LABEL: &str = "SOPS_AGE_SSH_PRIVATE_KEY_CMD";
 
 impl Identities {
     /// Runs `SOPS_AGE_SSH_PRIVATE_KEY_CMD` for `recipient` and returns the identity it prints.
-    pub fn from_ssh_key_cmd(&mut self, recipient: &str) -> Vec<BoxedIdentity> {
+    pub(crate) fn ssh_key_cmd_identities(&mut self, recipient: &str) -> Vec<BoxedIdentity> {
         let Some(cmd) = self.ssh_key_cmd.clone() else {
             return Vec::new();
         };

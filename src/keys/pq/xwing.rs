@@ -81,7 +81,7 @@ fn combine(ss_m: &[u8], ss_x: &[u8], ct_x: &[u8], pk_x: &[u8]) -> SharedSecret<X
 
 /// The 32-byte seed, zeroized on drop.
 #[derive(Clone, PartialEq, Eq, zeroize::ZeroizeOnDrop)]
-pub struct PrivateKey([u8; 32]);
+pub(crate) struct PrivateKey([u8; 32]);
 
 impl Serializable for PrivateKey {
     type OutputSize = U32;
@@ -100,8 +100,9 @@ impl Deserializable for PrivateKey {
 }
 
 impl PrivateKey {
-    /// A fresh seed (age: `identity = read(CSPRNG, 32)`).
-    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+    /// A fresh seed (age: `identity = read(CSPRNG, 32)`); for the tests.
+    #[cfg(test)]
+    pub(crate) fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
         let mut seed = [0u8; 32];
         rng.fill_bytes(&mut seed);
         Self(seed)
@@ -110,7 +111,7 @@ impl PrivateKey {
 
 /// `ek_M ‖ pk_X`, kept as bytes (1216) and parsed when used.
 #[derive(Clone, PartialEq, Eq)]
-pub struct PublicKey(Box<[u8]>);
+pub(crate) struct PublicKey(Box<[u8]>);
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,7 +155,7 @@ impl PublicKey {
 
 /// `ct_M ‖ ct_X` (1120 bytes).
 #[derive(Clone)]
-pub struct EncappedKey(Box<[u8]>);
+pub(crate) struct EncappedKey(Box<[u8]>);
 
 impl Serializable for EncappedKey {
     type OutputSize = CtSize;
@@ -176,7 +177,7 @@ impl Deserializable for EncappedKey {
 }
 
 /// The MLKEM768-X25519 KEM (HPKE KEM id 0x647a, draft-ietf-hpke-pq).
-pub struct XWing;
+pub(crate) struct XWing;
 
 impl hpke::Kem for XWing {
     type PublicKey = PublicKey;

@@ -10,13 +10,13 @@ use super::resolve::resolve_plain;
 use crate::sops::value::Value;
 
 /// The next indentation level, as yaml.v3's `increase_indent` computes it outside sequence items.
-pub fn next_indent(indent: usize, unit: usize) -> usize {
+pub(crate) fn next_indent(indent: usize, unit: usize) -> usize {
     unit * ((indent + unit) / unit)
 }
 
 /// A tree to emit.
 #[derive(Debug, Clone)]
-pub enum YNode {
+pub(crate) enum YNode {
     /// A block mapping (an empty one is written `{}`).
     Map(Vec<(String, YNode)>),
     /// A block sequence (an empty one is written `[]`).
@@ -30,7 +30,7 @@ pub enum YNode {
 }
 
 /// Emits a document whose top level is a mapping, with indentation `unit`.
-pub fn document(entries: &[(String, YNode)], unit: usize) -> String {
+pub(crate) fn document(entries: &[(String, YNode)], unit: usize) -> String {
     let mut out = String::new();
     map_body(&mut out, entries, 0, unit, false);
     out
@@ -38,21 +38,21 @@ pub fn document(entries: &[(String, YNode)], unit: usize) -> String {
 
 /// Emits `entries` as the lines of a block mapping at column `indent` (each line ends with a
 /// newline), for splicing into an existing file.
-pub fn map_lines(entries: &[(String, YNode)], indent: usize, unit: usize) -> String {
+pub(crate) fn map_lines(entries: &[(String, YNode)], indent: usize, unit: usize) -> String {
     let mut out = String::new();
     map_body(&mut out, entries, indent, unit, false);
     out
 }
 
 /// [`map_lines`] whose first key follows text already on its line (a `- `).
-pub fn map_lines_inline(entries: &[(String, YNode)], indent: usize, unit: usize) -> String {
+pub(crate) fn map_lines_inline(entries: &[(String, YNode)], indent: usize, unit: usize) -> String {
     let mut out = String::new();
     map_body(&mut out, entries, indent, unit, true);
     out
 }
 
 /// The lines of block-list elements whose dashes stand at column `dash`.
-pub fn seq_lines(items: &[YNode], dash: usize, unit: usize) -> String {
+pub(crate) fn seq_lines(items: &[YNode], dash: usize, unit: usize) -> String {
     let mut out = String::new();
     seq_body(&mut out, items, dash, unit);
     out
@@ -297,7 +297,7 @@ fn analyze(s: &str) -> Analysis {
 }
 
 /// A single-line string as yaml.v3 writes it, as a mapping key (`is_key`) or a value.
-pub fn scalar(s: &str, is_key: bool) -> String {
+pub(crate) fn scalar(s: &str, is_key: bool) -> String {
     let resolves_to_other = !matches!(resolve_plain(s, None), Ok(Value::Str(_)));
     let can_use_plain = !resolves_to_other && !is_base60_float(s) && !is_old_bool(s);
     let a = analyze(s);
@@ -315,7 +315,7 @@ pub fn scalar(s: &str, is_key: bool) -> String {
 }
 
 /// yaml.v3's double-quoted style (unicode printable characters kept as they are).
-pub fn double_quoted(s: &str) -> String {
+pub(crate) fn double_quoted(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
         match c {

@@ -1,9 +1,9 @@
 //! The YAML store: parsing with positions, yaml.v3-compatible typing and emission.
 
 mod comments;
-pub mod emit;
+pub(crate) mod emit;
 mod mask;
-pub mod parse;
-pub mod resolve;
+pub(crate) mod parse;
+pub(crate) mod resolve;
 
-pub use parse::{YamlError, YamlErrorKind, parse};
+pub(crate) use parse::parse;

@@ -16,18 +16,18 @@ use crate::sops::value::Value;
 
 /// What is wrong with a YAML text, and where (1-based line and column).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct YamlError {
+pub(crate) struct YamlError {
     /// 1-based line.
-    pub line: usize,
+    pub(crate) line: usize,
     /// 1-based column.
-    pub col: usize,
+    pub(crate) col: usize,
     /// What is wrong.
-    pub kind: YamlErrorKind,
+    pub(crate) kind: YamlErrorKind,
 }
 
 /// The kinds of YAML problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum YamlErrorKind {
+pub(crate) enum YamlErrorKind {
     /// Not YAML at all.
     Syntax(String),
     /// A document whose top level is not a mapping.
@@ -53,9 +53,9 @@ pub enum YamlErrorKind {
 /// How much alias expansion one text may cause, in nodes plus string bytes / 64. Expanding
 /// aliases is what sops does too, but a few hundred bytes of nested aliases would otherwise
 /// expand to billions of nodes; no secrets file comes near this bound.
-pub const ALIAS_BUDGET: usize = 200_000;
+pub(crate) const ALIAS_BUDGET: usize = 200_000;
 /// The deepest nesting of maps and lists (the readers and writers recurse).
-pub const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 512;
 
 impl std::fmt::Display for YamlErrorKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -85,7 +85,7 @@ impl std::fmt::Display for YamlErrorKind {
 }
 
 /// Parses a YAML text into its documents.
-pub fn parse(src: &str) -> Result<Vec<Document>, YamlError> {
+pub(crate) fn parse(src: &str) -> Result<Vec<Document>, YamlError> {
     parse_with(src, super::comments::attach)
 }
 
@@ -406,7 +406,7 @@ impl<'s> Builder<'s> {
 }
 
 /// 1-based line and column of a byte offset.
-pub fn line_col(src: &str, pos: usize) -> (usize, usize) {
+pub(crate) fn line_col(src: &str, pos: usize) -> (usize, usize) {
     let before = &src[..pos.min(src.len())];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let col = before
@@ -418,12 +418,12 @@ pub fn line_col(src: &str, pos: usize) -> (usize, usize) {
 
 /// The byte column of a position (indentation is ASCII spaces, so bytes and characters agree
 /// wherever it matters).
-pub fn column(src: &str, pos: usize) -> usize {
+pub(crate) fn column(src: &str, pos: usize) -> usize {
     pos - src[..pos].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// Where a node's own text starts.
-pub fn node_start(node: &Node) -> usize {
+pub(crate) fn node_start(node: &Node) -> usize {
     match node {
         Node::Map(m) => m.span.start,
         Node::Seq(s) => s.span.start,
@@ -432,7 +432,7 @@ pub fn node_start(node: &Node) -> usize {
 }
 
 /// Where a node's own text ends (trailing comments not included).
-pub fn node_end(node: &Node) -> usize {
+pub(crate) fn node_end(node: &Node) -> usize {
     match node {
         Node::Map(m) => m.span.end,
         Node::Seq(s) => s.span.end,
@@ -452,7 +452,7 @@ fn flow_close(src: &str, end: usize, close: u8) -> usize {
 
 /// The exact byte range of a scalar's text. saphyr's spans are close but not exact: a quoted
 /// scalar's span runs over a following comment, a block scalar's starts at its content.
-pub fn scalar_extent(src: &str, start: usize, end: usize, style: ScalarStyle) -> Span {
+pub(crate) fn scalar_extent(src: &str, start: usize, end: usize, style: ScalarStyle) -> Span {
     let bytes = src.as_bytes();
     match style {
         ScalarStyle::Plain => {

@@ -9,7 +9,7 @@ use crate::sops::value::Value;
 
 /// A scalar that cannot be typed the way sops would type it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     /// An integer beyond the signed 64-bit range (sops: "unknown type: uint64").
     TooLarge,
     /// An explicit tag the text does not satisfy (`!!int abc`).
@@ -61,7 +61,7 @@ fn is_yaml_style_float(s: &str) -> bool {
 
 /// The YAML core-schema tags sops may meet, short form.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CoreTag {
+pub(crate) enum CoreTag {
     /// `!!str`
     Str,
     /// `!!int`
@@ -80,7 +80,7 @@ pub enum CoreTag {
 
 impl CoreTag {
     /// The core tag for a full tag (`tag:yaml.org,2002:int`), if it is one.
-    pub fn from_suffix(suffix: &str) -> Option<Self> {
+    pub(crate) fn from_suffix(suffix: &str) -> Option<Self> {
         Some(match suffix {
             "str" => Self::Str,
             "int" => Self::Int,
@@ -95,7 +95,7 @@ impl CoreTag {
 }
 
 /// Types a plain (unquoted) scalar with no tag, or with a core tag.
-pub fn resolve_plain(text: &str, tag: Option<CoreTag>) -> Result<Value, ResolveError> {
+pub(crate) fn resolve_plain(text: &str, tag: Option<CoreTag>) -> Result<Value, ResolveError> {
     match tag {
         Some(CoreTag::Str) => return Ok(Value::Str(text.to_owned())),
         Some(CoreTag::Binary) => return Ok(decode_binary(text)),

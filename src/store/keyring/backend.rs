@@ -16,11 +16,11 @@ use super::error::KeyringError;
 
 /// How long one keyring operation may take: long enough for a person to answer an unlock
 /// prompt on a desktop, short enough that an unattended run ends instead of hanging.
-pub const DEADLINE: Duration = Duration::from_secs(120);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(120);
 
 /// The keyring backends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyringBackend {
+pub(crate) enum KeyringBackend {
     /// Linux: the Secret Service (GNOME Keyring, KWallet) over D-Bus.
     SecretService,
     /// Linux: the kernel keyring (keyutils); lost at reboot.
@@ -33,7 +33,7 @@ pub enum KeyringBackend {
 
 impl KeyringBackend {
     /// Every backend, in the order `--help` lists them.
-    pub const ALL: &'static [Self] = &[
+    pub(crate) const ALL: &'static [Self] = &[
         Self::SecretService,
         Self::Keyutils,
         Self::Keychain,
@@ -41,12 +41,12 @@ impl KeyringBackend {
     ];
 
     /// The backend a `--keyring-backend`/`CFSECRET_KEYRING_BACKEND` spelling names.
-    pub fn from_name(name: &str) -> Option<Self> {
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|b| b.name() == name)
     }
 
     /// One line for `--help`.
-    pub fn help(self) -> &'static str {
+    pub(crate) fn help(self) -> &'static str {
         match self {
             Self::SecretService => "Linux: the Secret Service (GNOME Keyring, KWallet) over D-Bus",
             Self::Keyutils => "Linux: the kernel keyring (keyutils); lost at reboot",
@@ -56,7 +56,7 @@ impl KeyringBackend {
     }
 
     /// The `--keyring-backend` spelling.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::SecretService => "secret-service",
             Self::Keyutils => "keyutils",
@@ -66,7 +66,7 @@ impl KeyringBackend {
     }
 
     /// The backend, for messages ("SERVICE/USER in the Secret Service").
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Self::SecretService => "the Secret Service",
             Self::Keyutils => "the kernel keyring (keyutils)",
@@ -76,7 +76,7 @@ impl KeyringBackend {
     }
 
     /// Whether this build can use the backend on this OS.
-    pub fn available(self) -> bool {
+    pub(crate) fn available(self) -> bool {
         match self {
             Self::SecretService | Self::Keyutils => cfg!(target_os = "linux"),
             Self::Keychain => cfg!(target_os = "macos"),
@@ -88,7 +88,7 @@ impl KeyringBackend {
     /// sees and that survives a reboot; keyutils (RAM only) must be asked for. There is no
     /// silent fallback from one to the other: a secret must not land in a store its reader
     /// will not look in.
-    pub fn default_here() -> Option<Self> {
+    pub(crate) fn default_here() -> Option<Self> {
         if cfg!(target_os = "linux") {
             Some(Self::SecretService)
         } else if cfg!(target_os = "macos") {
@@ -101,7 +101,7 @@ impl KeyringBackend {
     }
 
     /// The backends this OS has, for messages.
-    pub fn available_here() -> &'static str {
+    pub(crate) fn available_here() -> &'static str {
         if cfg!(target_os = "linux") {
             "secret-service, keyutils"
         } else if cfg!(target_os = "macos") {
@@ -116,21 +116,21 @@ impl KeyringBackend {
 
 /// One keyring entry, as the backend operations need it (cheap to clone onto a worker thread).
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// The backend.
-    pub backend: KeyringBackend,
+    pub(crate) backend: KeyringBackend,
     /// The service part of `SERVICE/USER`.
-    pub service: String,
+    pub(crate) service: String,
     /// The user part.
-    pub user: String,
+    pub(crate) user: String,
     /// `SERVICE/USER in BACKEND`, for messages.
-    pub label: String,
+    pub(crate) label: String,
     /// The flags naming the entry, for hints.
-    pub flags: String,
+    pub(crate) flags: String,
 }
 
 /// The stored secret, `None` when the entry does not exist.
-pub fn get(t: &Target) -> Result<Option<SecretString>, KeyringError> {
+pub(crate) fn get(t: &Target) -> Result<Option<SecretString>, KeyringError> {
     run(t, "read", |entry| match entry.get_password() {
         // keyring-core hands out a plain String: copy it into a SecretString, wipe the original.
         Ok(s) => Ok(Some(crate::secret::from_string(s))),
@@ -140,7 +140,7 @@ pub fn get(t: &Target) -> Result<Option<SecretString>, KeyringError> {
 }
 
 /// Stores `secret`, creating the entry if needed.
-pub fn set(t: &Target, secret: &SecretString) -> Result<(), KeyringError> {
+pub(crate) fn set(t: &Target, secret: &SecretString) -> Result<(), KeyringError> {
     let secret = secret.clone();
     run(t, "write", move |entry| {
         entry.set_password(secret.expose_secret())
@@ -148,7 +148,7 @@ pub fn set(t: &Target, secret: &SecretString) -> Result<(), KeyringError> {
 }
 
 /// Removes the entry; `false` when there was none.
-pub fn delete(t: &Target) -> Result<bool, KeyringError> {
+pub(crate) fn delete(t: &Target) -> Result<bool, KeyringError> {
     run(t, "remove", |entry| match entry.delete_credential() {
         Ok(()) => Ok(true),
         Err(keyring_core::Error::NoEntry) => Ok(false),

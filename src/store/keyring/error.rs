@@ -12,7 +12,7 @@ use crate::error::{Diagnose, Exit};
 
 /// A keyring operation failed.
 #[derive(Debug)]
-pub enum KeyringError {
+pub(crate) enum KeyringError {
     /// `--keyring-backend` names a backend this operating system does not have.
     BackendUnavailable {
         /// The backend asked for.

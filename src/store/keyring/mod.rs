@@ -8,8 +8,8 @@
 //! `SERVICE/USER` splits at the first `/`: the service cannot contain one, the user can
 //! (`cloudflare/ci/dns01` is service `cloudflare`, user `ci/dns01`).
 
-pub mod backend;
-pub mod error;
+pub(crate) mod backend;
+pub(crate) mod error;
 
 use std::path::PathBuf;
 
@@ -20,16 +20,16 @@ use sha2::{Digest, Sha256};
 use super::lock::{self, StoreLock};
 use super::sops_file::{Preflight, WriteOutcome};
 use crate::error::{Error, UsageError};
-pub use backend::KeyringBackend;
+pub(crate) use backend::KeyringBackend;
 use backend::Target;
-pub use error::KeyringError;
+pub(crate) use error::KeyringError;
 
 /// The user-name suffix of the entry the preflight writes and removes.
 const PROBE_SUFFIX: &str = ".cfsecret-probe";
 
 /// An OS keyring entry.
 #[derive(Debug, Clone)]
-pub struct KeyringStore {
+pub(crate) struct KeyringStore {
     service: String,
     user: String,
     backend: KeyringBackend,
@@ -41,7 +41,7 @@ pub struct KeyringStore {
 impl KeyringStore {
     /// Parses `SERVICE/USER` as given to `flag` (`--keyring`, `--auth-keyring`), with the
     /// backend from `--keyring-backend`/`CFSECRET_KEYRING_BACKEND` or the OS default.
-    pub fn parse(
+    pub(crate) fn parse(
         flag: &str,
         spec: &str,
         backend: Option<KeyringBackend>,
@@ -86,32 +86,32 @@ impl KeyringStore {
     }
 
     /// The service part.
-    pub fn service(&self) -> &str {
+    pub(crate) fn service(&self) -> &str {
         &self.service
     }
 
     /// The user part.
-    pub fn user(&self) -> &str {
+    pub(crate) fn user(&self) -> &str {
         &self.user
     }
 
     /// The backend.
-    pub fn backend(&self) -> KeyringBackend {
+    pub(crate) fn backend(&self) -> KeyringBackend {
         self.backend
     }
 
     /// `--age` / `SOPS_AGE_RECIPIENTS`, the default rescue recipients.
-    pub fn rescue_default(&self) -> Option<&str> {
+    pub(crate) fn rescue_default(&self) -> Option<&str> {
         self.rescue_default.as_deref()
     }
 
     /// `SERVICE/USER in the Secret Service`, for messages.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         format!("{}/{} in {}", self.service, self.user, self.backend.title())
     }
 
     /// The flags that name this entry, quoted for a shell.
-    pub fn flags(&self) -> String {
+    pub(crate) fn flags(&self) -> String {
         let spec = format!("{}/{}", self.service, self.user);
         let quoted = shlex::try_quote(&spec).map_or_else(|_| spec.clone(), |q| q.into_owned());
         format!(
@@ -147,12 +147,12 @@ impl KeyringStore {
     }
 
     /// The stored secret; `None` when the entry does not exist.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         Ok(backend::get(&self.target())?)
     }
 
     /// Like [`read`](Self::read), but a missing entry is an error.
-    pub fn read_required(&self) -> Result<SecretString, Error> {
+    pub(crate) fn read_required(&self) -> Result<SecretString, Error> {
         self.read()?.ok_or_else(|| {
             KeyringError::Missing {
                 entry: self.label(),
@@ -213,7 +213,7 @@ impl KeyringStore {
     }
 
     /// Takes the entry's lock (waiting up to `wait_limit` if `wait`).
-    pub fn lock(
+    pub(crate) fn lock(
         &self,
         wait: bool,
         wait_limit: std::time::Duration,
@@ -248,30 +248,30 @@ fn create_private_dir(dir: &std::path::Path) -> Result<(), Error> {
 
 /// A keyring entry whose lock is held.
 #[derive(Debug)]
-pub struct LockedKeyring<'a> {
+pub(crate) struct LockedKeyring<'a> {
     store: &'a KeyringStore,
     lock: StoreLock,
 }
 
 impl LockedKeyring<'_> {
     /// The store.
-    pub fn store(&self) -> &KeyringStore {
+    pub(crate) fn store(&self) -> &KeyringStore {
         self.store
     }
 
     /// The journal, next to the lock file.
-    pub fn journal_path(&self) -> PathBuf {
+    pub(crate) fn journal_path(&self) -> PathBuf {
         crate::store::paths::journal_path_for(self.lock.path())
     }
 
     /// Where a rescue file goes first, and its name stem.
-    pub fn rescue_place(&self) -> (PathBuf, String) {
+    pub(crate) fn rescue_place(&self) -> (PathBuf, String) {
         let dir = state_dir().map_or_else(std::env::temp_dir, |d| d.join("rescue"));
         (dir, self.store.stem())
     }
 
     /// Re-reads the secret inside the lock.
-    pub fn read(&self) -> Result<Option<SecretString>, Error> {
+    pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
         self.store.read()
     }
 
@@ -288,7 +288,7 @@ impl LockedKeyring<'_> {
 
     /// Proves the backend is reachable and writable before an irreversible step: the entry
     /// itself reads, and a probe entry beside it is written, read back and removed.
-    pub fn preflight(&self, probe: &SecretString) -> Result<Preflight, Error> {
+    pub(crate) fn preflight(&self, probe: &SecretString) -> Result<Preflight, Error> {
         self.current(probe)?;
         let t = self.store.probe_target();
         let mut tag = [0u8; 8];
@@ -316,13 +316,11 @@ impl LockedKeyring<'_> {
         }
         log::debug!("{} is reachable and writable", self.store.label());
         // A keyring has no age recipients: rescue files need --rescue-age or SOPS_AGE_RECIPIENTS.
-        Ok(Preflight {
-            rescue_recipients: Vec::new(),
-        })
+        Ok(Preflight {})
     }
 
     /// What a write would do, without writing (`--check`).
-    pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let current = self.current(secret)?;
         Ok(WriteOutcome {
             changed: current != Some(true),
@@ -333,7 +331,7 @@ impl LockedKeyring<'_> {
 
     /// Writes the secret, then reads it back: only a read-back equal to the value written
     /// (compared in constant time) counts as stored.
-    pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
+    pub(crate) fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let t = self.store.target();
         let current = self.current(secret)?;
         if current == Some(true) {

@@ -14,6 +14,7 @@ mod locking;
 mod pq;
 mod real_api;
 mod secrets;
+mod snapshots;
 mod sops313;
 mod sops_create;
 mod sops_differential;

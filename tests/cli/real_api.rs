@@ -4,7 +4,7 @@
 
 use fake_cloudflare::{Config, Resource, TokenSpec};
 
-use crate::support::{Cf, KEY, NAME, STORE, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, require};
 
 #[track_caller]
 fn failed(out: &crate::support::Outcome, code: i32, error: &str) -> serde_json::Value {
@@ -123,7 +123,7 @@ fn rotate_with_only_the_dns_token_names_the_management_flags() {
     let mut cf = Cf::new();
     let created = cf.create();
     cf.t.unset("CLOUDFLARE_API_TOKEN");
-    let out = cf.run(["rotate", "--json", "--file", STORE, "--key", KEY]);
+    let out = cf.cmd(["rotate", "--json"]).store().run();
     let json = failed(&out, 1, "missing_permission");
     let hint = json["hint"].as_str().unwrap();
     assert!(hint.contains("--auth-file"), "{hint}");
@@ -157,7 +157,8 @@ fn propagation_delay_loses_nothing() {
             .permission("API Tokens Write", Resource::User(user))
             .permission("DNS Write", Resource::AllZones),
     );
-    cf.t.cfsecret(["set", "--file", STORE, "--key", KEY])
+    cf.t.cfsecret(["set"])
+        .store()
         .stdin(seed.secret.clone())
         .run()
         .success();

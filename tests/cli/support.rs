@@ -432,3 +432,91 @@ impl Cf {
         found
     }
 }
+
+/// The store arguments, spelled the way a user types them: `cli.file(&path).key("k")`,
+/// `cli.keyring("svc/user")`, or `cli.store()` for the standard [`STORE`] and [`KEY`].
+pub trait StoreArgs: Sized {
+    /// Appends one argument.
+    fn push(self, a: impl Into<OsString>) -> Self;
+
+    /// `--file PATH`.
+    fn file(self, path: impl Into<OsString>) -> Self {
+        self.push("--file").push(path)
+    }
+
+    /// `--key KEYPATH`.
+    fn key(self, key: &str) -> Self {
+        self.push("--key").push(key)
+    }
+
+    /// `--keyring SERVICE/USER`.
+    fn keyring(self, entry: &str) -> Self {
+        self.push("--keyring").push(entry)
+    }
+
+    /// `--file STORE --key KEY`, the store every token test uses.
+    fn store(self) -> Self {
+        self.file(STORE).key(KEY)
+    }
+
+    /// More arguments, as typed.
+    fn args(self, more: &[&str]) -> Self {
+        more.iter().fold(self, |r, a| r.push(*a))
+    }
+}
+
+impl StoreArgs for Run {
+    fn push(self, a: impl Into<OsString>) -> Self {
+        self.arg(a)
+    }
+}
+
+/// A cfsecret command in a [`Cf`] world; running it checks that no issued secret leaked.
+pub struct CfRun<'a> {
+    cf: &'a Cf,
+    run: Run,
+}
+
+impl StoreArgs for CfRun<'_> {
+    fn push(mut self, a: impl Into<OsString>) -> Self {
+        self.run = self.run.arg(a);
+        self
+    }
+}
+
+impl CfRun<'_> {
+    pub fn arg(self, a: impl Into<OsString>) -> Self {
+        self.push(a)
+    }
+
+    pub fn stdin(mut self, s: impl Into<Vec<u8>>) -> Self {
+        self.run = self.run.stdin(s);
+        self
+    }
+
+    pub fn env(mut self, k: &str, v: impl Into<OsString>) -> Self {
+        self.run = self.run.env(k, v);
+        self
+    }
+
+    #[track_caller]
+    pub fn run(self) -> Outcome {
+        let out = self.run.run();
+        self.cf.no_leaks(&out);
+        out
+    }
+}
+
+impl Cf {
+    /// `cfsecret ARGS…`, to be completed with store arguments: `cf.cmd(["verify"]).store().run()`.
+    pub fn cmd<I, S>(&self, args: I) -> CfRun<'_>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        CfRun {
+            cf: self,
+            run: self.t.cfsecret(args),
+        }
+    }
+}

@@ -3,7 +3,7 @@
 
 use fake_cloudflare::{Resource, TokenSpec};
 
-use crate::support::{Cf, KEY, NAME, STORE, digest, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, digest, require};
 
 fn create_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![
@@ -138,7 +138,7 @@ fn inactive_tokens_fail_verify_with_exit_3() {
     }
     let cf = Cf::new();
     let id = cf.create()["token_id"].as_str().unwrap().to_owned();
-    let verify = || cf.run(["verify", "--json", "--file", STORE, "--key", KEY]);
+    let verify = || cf.cmd(["verify", "--json"]).store().run();
     cf.fake.set_status(&id, "disabled");
     let json = failed(&verify(), 3, "token_not_active");
     assert_eq!(
@@ -164,16 +164,12 @@ fn inactive_tokens_fail_verify_with_exit_3() {
     // Rotating or rolling a deleted token cannot work, and says what to do instead.
     let d = digest(&cf.t.path(STORE));
     for cmd in ["rotate", "roll"] {
-        let json = failed(
-            &cf.run([cmd, "--json", "--file", STORE, "--key", KEY]),
-            1,
-            "token_invalid",
-        );
+        let json = failed(&cf.cmd([cmd, "--json"]).store().run(), 1, "token_invalid");
         assert!(json["hint"].as_str().unwrap().contains("create --force"));
     }
     assert_eq!(digest(&cf.t.path(STORE)), d);
     // Human form: one error line, one hint line, on stderr.
-    let out = cf.run(["verify", "--file", STORE, "--key", KEY]).code(3);
+    let out = cf.cmd(["verify"]).store().run().code(3);
     assert!(out.stdout.is_empty());
     assert!(
         out.stderr.starts_with("error: ") && out.stderr.contains("\nhint: "),
@@ -189,7 +185,7 @@ fn nothing_stored_and_rescue_rules() {
     }
     let mut cf = Cf::new();
     for cmd in ["verify", "rotate", "roll"] {
-        let out = cf.run([cmd, "--json", "--file", STORE, "--key", KEY]);
+        let out = cf.cmd([cmd, "--json"]).store().run();
         failed(&out, 1, "nothing_stored");
     }
     cf.create();

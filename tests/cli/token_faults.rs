@@ -5,7 +5,7 @@
 
 use fake_cloudflare::{Fault, FaultKind, Op};
 
-use crate::support::{Cf, KEY, NAME, STORE, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, require};
 
 fn kinds() -> Vec<(&'static str, FaultKind)> {
     vec![
@@ -104,7 +104,7 @@ fn case(cmd: &str, op: Op, nth: u32, kind_name: &str, kind: FaultKind) -> Result
         ));
     }
     // One more plain run finishes or cleans up whatever was left.
-    let again = cf.run([cmd, "--json", "--file", STORE, "--key", KEY]);
+    let again = cf.cmd([cmd, "--json"]).store().run();
     if again.code != 0 {
         return Err(format!(
             "{what}: the next plain run failed with {}: {}",
@@ -187,15 +187,14 @@ fn a_lost_roll_without_another_credential_is_reported_not_hidden() {
             fake_cloudflare::Resource::User(cf.fake.user_id()),
         ));
     cf.t.unset("CLOUDFLARE_API_TOKEN");
-    cf.t.cfsecret(["set", "--file", STORE, "--key", KEY])
+    cf.t.cfsecret(["set"])
+        .store()
         .stdin(own.secret.clone())
         .run()
         .success();
     cf.fake
         .add_fault(Fault::new(Op::RollToken, FaultKind::DropResponse));
-    let out = cf
-        .run(["roll", "--json", "--file", STORE, "--key", KEY])
-        .code(1);
+    let out = cf.cmd(["roll", "--json"]).store().run().code(1);
     assert_eq!(out.json()["error"], "locked_out", "{}", out.stdout);
     assert!(out.json()["hint"].as_str().unwrap().contains("dashboard"));
 }
@@ -284,11 +283,12 @@ fn a_roll_whose_write_fails_goes_to_a_rescue_file_and_exits_5() {
         json["hint"].as_str().unwrap().contains("cfsecret set"),
         "{json}"
     );
-    cf.t.cfsecret(["set", "--file", STORE, "--key", KEY])
+    cf.t.cfsecret(["set"])
+        .store()
         .stdin(rescued)
         .run()
         .success();
-    cf.run(["verify", "--file", STORE, "--key", KEY]).success();
+    cf.cmd(["verify"]).store().run().success();
 }
 
 #[test]

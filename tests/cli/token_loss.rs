@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use fake_cloudflare::{Fault, FaultKind, Op};
 use serde_json::Value;
 
-use crate::support::{Cf, KEY, NAME, STORE, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, require};
 
 /// `create` of a token named `name` at `key` of `file`.
 #[track_caller]
@@ -334,8 +334,7 @@ fn create_force_recovers_a_store_whose_token_vanished() {
     ]);
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(cf.fake.is_active_secret(&cf.stored()));
-    cf.run(["rotate", "--json", "--file", STORE, "--key", KEY])
-        .success();
+    cf.cmd(["rotate", "--json"]).store().run().success();
 }
 
 /// Item 9: `--keep-old`, then a roll during the grace period: the pending revocation of the
@@ -358,8 +357,7 @@ fn a_pending_revocation_survives_a_roll() {
         KEY,
     ])
     .success();
-    cf.run(["roll", "--json", "--file", STORE, "--key", KEY])
-        .success();
+    cf.cmd(["roll", "--json"]).store().run().success();
     assert!(cf.fake.token(&old).is_some(), "still in its grace period");
     let out = cf
         .run([
@@ -478,10 +476,9 @@ fn a_roll_that_lands_late_is_rolled_again_by_the_next_run() {
     ]);
     assert_eq!(first.code, 1, "{}", first.stdout);
     // At once, while the first roll is still held at the fake.
-    cf.run(["roll", "--json", "--file", STORE, "--key", KEY])
-        .success();
+    cf.cmd(["roll", "--json"]).store().run().success();
     cf.fake.wait_idle();
-    let out = cf.run(["roll", "--json", "--file", STORE, "--key", KEY]);
+    let out = cf.cmd(["roll", "--json"]).store().run();
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(cf.fake.is_active_secret(&cf.stored()));
     assert_eq!(cf.fake.active_tokens_named(NAME).len(), 1);

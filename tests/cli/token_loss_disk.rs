@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::support::{Cf, KEY, NAME, STORE, fixtures, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, fixtures, require};
 use crate::token_loss::{create_at, stored_at};
 
 /// A small tmpfs mounted for one test, unmounted on drop.
@@ -186,8 +186,7 @@ fn an_empty_unencrypted_suffix_round_trips() {
             ),
         );
         let before = cf.stored();
-        cf.run(["rotate", "--json", "--file", STORE, "--key", KEY])
-            .success();
+        cf.cmd(["rotate", "--json"]).store().run().success();
         let after = cf.stored();
         assert_ne!(before, after, "{spelling}");
         assert!(cf.fake.is_active_secret(&after), "{spelling}");
@@ -212,7 +211,8 @@ fn a_file_that_would_not_read_back_is_refused_before_the_roll() {
     let before = cf.t.read(STORE);
     let secret = cf.stored();
     let out =
-        cf.t.cfsecret(["roll", "--json", "--file", STORE, "--key", KEY])
+        cf.t.cfsecret(["roll", "--json"])
+            .store()
             .env("CFSECRET_FAULTS", "store.render=corrupt@1")
             .run();
     cf.no_leaks(&out);

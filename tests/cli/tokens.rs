@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::support::{Cf, KEY, NAME, STORE, digest, line_changes, require};
+use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, digest, line_changes, require};
 
 /// Waits until the wall clock enters a new second, so that a write changes `lastmodified` (which
 /// has one-second resolution) and the diff of a step is exactly three lines.
@@ -66,10 +66,7 @@ fn create_verify_rotate_verify_roll_verify() {
     let info = cf.fake.token(&id1).unwrap();
     assert!(info.expires_on.is_some());
 
-    let v = cf
-        .run(["verify", "--json", "--file", STORE, "--key", KEY])
-        .success()
-        .json();
+    let v = cf.cmd(["verify", "--json"]).store().run().success().json();
     assert_eq!(
         (
             v["action"].as_str(),
@@ -82,10 +79,7 @@ fn create_verify_rotate_verify_roll_verify() {
 
     let before = cf.t.read(STORE);
     next_second();
-    let r = cf
-        .run(["rotate", "--json", "--file", STORE, "--key", KEY])
-        .success()
-        .json();
+    let r = cf.cmd(["rotate", "--json"]).store().run().success().json();
     assert_eq!(r["action"], "rotated");
     assert_eq!(r["old_token_id"], id1.as_str());
     let id2 = r["token_id"].as_str().unwrap().to_owned();
@@ -113,20 +107,17 @@ fn create_verify_rotate_verify_roll_verify() {
     };
     assert_eq!(groups(&new.policies), groups(&info.policies));
     assert!(new.expires_on.is_some());
-    cf.run(["verify", "--file", STORE, "--key", KEY]).success();
+    cf.cmd(["verify"]).store().run().success();
 
     let before = cf.t.read(STORE);
     next_second();
-    let r = cf
-        .run(["roll", "--json", "--file", STORE, "--key", KEY])
-        .success()
-        .json();
+    let r = cf.cmd(["roll", "--json"]).store().run().success().json();
     assert_eq!(
         (r["action"].as_str(), r["token_id"].as_str()),
         (Some("rolled"), Some(id2.as_str()))
     );
     check_step(&cf, &before, Some(&s2), &id2);
-    cf.run(["verify", "--file", STORE, "--key", KEY]).success();
+    cf.cmd(["verify"]).store().run().success();
     assert_eq!(cf.fake.active_tokens_named(NAME).len(), 1);
 }
 
@@ -277,10 +268,7 @@ fn keep_old_lets_the_old_token_live_then_expire() {
     assert_eq!(old.status, "active");
     assert!(old.expires_on.is_some(), "Cloudflare itself will expire it");
     // Within the grace period a rotate does not start another rotation.
-    let r = cf
-        .run(["rotate", "--json", "--file", STORE, "--key", KEY])
-        .success()
-        .json();
+    let r = cf.cmd(["rotate", "--json"]).store().run().success().json();
     assert_eq!(r["changed"], false);
     std::thread::sleep(std::time::Duration::from_millis(2500));
     cf.run([
@@ -341,7 +329,9 @@ fn check_mode_mutates_nothing() {
     cf.fake.clear_requests();
     for cmd in ["rotate", "roll"] {
         let out = cf
-            .run([cmd, "--check", "--json", "--file", STORE, "--key", KEY])
+            .cmd([cmd, "--check", "--json"])
+            .store()
+            .run()
             .success()
             .json();
         assert_eq!(out["changed"], true, "{cmd} reports what it would do");
@@ -393,11 +383,9 @@ fn verbose_runs_never_show_a_secret() {
         out.stderr
     );
     for cmd in ["verify", "rotate", "roll", "verify"] {
-        cf.run([cmd, "-vvv", "--file", STORE, "--key", KEY])
-            .success();
+        cf.cmd([cmd, "-vvv"]).store().run().success();
     }
-    cf.run(["rotate", "-vvv", "--json", "--file", STORE, "--key", KEY])
-        .success();
+    cf.cmd(["rotate", "-vvv", "--json"]).store().run().success();
     assert_eq!(cf.secrets_on_disk(), Vec::<std::path::PathBuf>::new());
 }
 
@@ -470,9 +458,7 @@ fn the_global_api_key_can_manage_tokens() {
     cf.t.env("CLOUDFLARE_EMAIL", email);
     cf.t.env("CLOUDFLARE_API_KEY", key.clone());
     cf.create();
-    let out = cf
-        .run(["rotate", "--json", "--file", STORE, "--key", KEY])
-        .success();
+    let out = cf.cmd(["rotate", "--json"]).store().run().success();
     assert!(!out.stdout.contains(&key) && !out.stderr.contains(&key));
 }
 
@@ -512,12 +498,9 @@ fn ip_conditions_and_validity_windows() {
         serde_json::json!(["127.0.0.99/32"])
     );
     assert_eq!(t.expires_on.as_deref(), Some("2099-01-01T00:00:00Z"));
-    cf.run(["verify", "--file", STORE, "--key", KEY]).success();
+    cf.cmd(["verify"]).store().run().success();
     // The successor keeps the condition.
-    let r = cf
-        .run(["rotate", "--json", "--file", STORE, "--key", KEY])
-        .success()
-        .json();
+    let r = cf.cmd(["rotate", "--json"]).store().run().success().json();
     let next = cf.fake.token(r["token_id"].as_str().unwrap()).unwrap();
     assert_eq!(
         next.condition.unwrap()["request_ip"]["in"],

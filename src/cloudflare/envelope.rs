@@ -168,9 +168,8 @@ pub(crate) struct Envelope<T> {
     pub success: Option<bool>,
     #[serde(default, deserialize_with = "lenient_messages")]
     pub errors: Vec<ApiMessage>,
-    #[serde(default, deserialize_with = "lenient_messages")]
-    #[allow(dead_code)] // parsed so that a malformed `messages` is tolerated; not used yet
-    pub messages: Vec<ApiMessage>,
+    // `messages` is not read: serde skips it like any field cfsecret has no use for, malformed
+    // or not, so it needs no parsing of its own.
     #[serde(default = "none")]
     pub result: Option<T>,
     #[serde(default, deserialize_with = "lenient_info")]

@@ -207,16 +207,9 @@ fn max_age_measures_the_secret_not_the_last_edit() {
     cf.fake.backdate(id, 10 * 86400);
     cf.fake.touch(id); // e.g. renamed in the dashboard today
     let out = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "7d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "7d"])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(out["changed"], true, "a 10-day-old secret is due: {out}");

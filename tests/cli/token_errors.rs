@@ -192,15 +192,9 @@ fn nothing_stored_and_rescue_rules() {
     // Without any recipient for a rescue file, roll refuses to start (here: a file whose only
     // recipient cannot be parsed is simulated by --rescue-age with nothing usable).
     cf.t.unset("SOPS_AGE_RECIPIENTS");
-    let out = cf.run([
-        "roll",
-        "--json",
-        "--rescue-age",
-        "not-a-recipient",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let out = cf
+        .cmd(["roll", "--json", "--rescue-age", "not-a-recipient"])
+        .store()
+        .run();
     assert_eq!(out.code, 2, "{}", out.stdout);
 }

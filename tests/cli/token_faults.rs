@@ -5,7 +5,7 @@
 
 use fake_cloudflare::{Fault, FaultKind, Op};
 
-use crate::support::{Cf, KEY, NAME, STORE, StoreArgs, require};
+use crate::support::{Cf, NAME, StoreArgs, require};
 
 fn kinds() -> Vec<(&'static str, FaultKind)> {
     vec![
@@ -40,16 +40,7 @@ fn case(cmd: &str, op: Op, nth: u32, kind_name: &str, kind: FaultKind) -> Result
     cf.create();
     let before = cf.stored();
     cf.fake.add_fault(Fault::new(op, kind).nth(nth));
-    let out = cf.run([
-        cmd,
-        "--json",
-        "--timeout",
-        "1s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let out = cf.cmd([cmd, "--json", "--timeout", "1s"]).store().run();
     cf.fake.wait_idle();
     let what = format!("{cmd} with a {kind_name} at {op:?} #{nth}");
     if !cf.fake.pending_faults().is_empty() {
@@ -211,16 +202,9 @@ fn a_roll_whose_write_fails_goes_to_a_rescue_file_and_exits_5() {
     // (replaced by a file), so the write after the roll fails for real.
     cf.fake
         .add_fault(Fault::new(Op::RollToken, FaultKind::Stall { secs: 2 }));
-    let mut run = cf.t.cfsecret([
-        "roll",
-        "--json",
-        "--timeout",
-        "10s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let mut run =
+        cf.t.cfsecret(["roll", "--json", "--timeout", "10s"])
+            .store();
     let child = run.cmd.spawn().unwrap();
     let journal = cf.t.path("secrets/.cell-v0.yml.cfsecret.state");
     let start = std::time::Instant::now();
@@ -301,16 +285,9 @@ fn a_revocation_that_keeps_failing_is_exit_4_and_finished_by_the_next_run() {
     cf.fake
         .add_fault(Fault::new(Op::DeleteToken, FaultKind::server_error()).times(20));
     let out = cf
-        .run([
-            "rotate",
-            "--json",
-            "--timeout",
-            "1s",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--timeout", "1s"])
+        .store()
+        .run()
         .code(4);
     let json = out.json();
     assert_eq!(
@@ -328,16 +305,9 @@ fn a_revocation_that_keeps_failing_is_exit_4_and_finished_by_the_next_run() {
     cf.fake.clear_faults();
     // The next run (nothing due) finishes the revocation — a change — and nothing else.
     let out = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(

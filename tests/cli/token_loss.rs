@@ -224,17 +224,10 @@ fn a_copied_journal_never_deletes_another_stores_token() {
         out.stderr
     );
     // The store that owns the entry still finishes it.
-    cf.run([
-        "rotate",
-        "--json",
-        "--max-age",
-        "30d",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
+        .success();
     assert_eq!(cf.fake.active_tokens_named(NAME).len(), 1);
     assert!(pending_tokens(&cf).is_empty(), "{:?}", pending_tokens(&cf));
 }
@@ -304,34 +297,26 @@ fn create_force_recovers_a_store_whose_token_vanished() {
     cf.create();
     cf.fake
         .add_fault(Fault::new(Op::UpdateToken, FaultKind::server_error()).times(50));
-    cf.run([
-        "rotate",
-        "--json",
-        "--timeout",
-        "1s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    cf.cmd(["rotate", "--json", "--timeout", "1s"])
+        .store()
+        .run();
     cf.fake.clear_faults();
     let gone = cf.fake.token_for_secret(&cf.stored()).unwrap();
     cf.fake.delete(&gone.id);
-    let out = cf.run([
-        "create",
-        "--json",
-        "--force",
-        "--name",
-        NAME,
-        "--preset",
-        "cert-manager-dns01",
-        "--zone",
-        "example.com",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let out = cf
+        .cmd([
+            "create",
+            "--json",
+            "--force",
+            "--name",
+            NAME,
+            "--preset",
+            "cert-manager-dns01",
+            "--zone",
+            "example.com",
+        ])
+        .store()
+        .run();
     assert_eq!(out.code, 0, "{}", out.stdout);
     assert!(cf.fake.is_active_secret(&cf.stored()));
     cf.cmd(["rotate", "--json"]).store().run().success();
@@ -346,30 +331,16 @@ fn a_pending_revocation_survives_a_roll() {
     }
     let cf = Cf::new();
     let old = cf.create()["token_id"].as_str().unwrap().to_owned();
-    cf.run([
-        "rotate",
-        "--json",
-        "--keep-old",
-        "1h",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["rotate", "--json", "--keep-old", "1h"])
+        .store()
+        .run()
+        .success();
     cf.cmd(["roll", "--json"]).store().run().success();
     assert!(cf.fake.token(&old).is_some(), "still in its grace period");
     let out = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert!(
@@ -391,19 +362,11 @@ fn a_failed_journal_write_after_create_deletes_the_new_token() {
     cf.fake
         .add_fault(Fault::new(Op::CreateToken, FaultKind::Stall { secs: 2 }));
     let child =
-        cf.t.cfsecret([
-            "rotate",
-            "--json",
-            "--timeout",
-            "20s",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
-        .cmd
-        .spawn()
-        .unwrap();
+        cf.t.cfsecret(["rotate", "--json", "--timeout", "20s"])
+            .store()
+            .cmd
+            .spawn()
+            .unwrap();
     let journal = cf.t.path("secrets/.cell-v0.yml.cfsecret.state");
     let start = Instant::now();
     while !journal_of(&cf, STORE).contains("minting") {
@@ -438,17 +401,10 @@ fn journal_temp_files_left_by_kill_9_are_cleaned_up() {
         "secrets/..cell-v0.yml.cfsecret.state.cfsecret-99-abcdef.tmp",
         "{",
     );
-    cf.run([
-        "rotate",
-        "--json",
-        "--max-age",
-        "30d",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
+        .success();
     assert!(!stale.exists(), "left: {}", stale.display());
 }
 
@@ -464,16 +420,7 @@ fn a_roll_that_lands_late_is_rolled_again_by_the_next_run() {
     cf.create();
     cf.fake
         .add_fault(Fault::new(Op::RollToken, FaultKind::Stall { secs: 10 }));
-    let first = cf.run([
-        "roll",
-        "--json",
-        "--timeout",
-        "1s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let first = cf.cmd(["roll", "--json", "--timeout", "1s"]).store().run();
     assert_eq!(first.code, 1, "{}", first.stdout);
     // At once, while the first roll is still held at the fake.
     cf.cmd(["roll", "--json"]).store().run().success();
@@ -500,16 +447,10 @@ fn a_rolled_back_rotation_restores_the_exact_previous_bytes() {
             .nth(2)
             .times(20),
     );
-    let out = cf.run([
-        "rotate",
-        "--json",
-        "--timeout",
-        "1s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ]);
+    let out = cf
+        .cmd(["rotate", "--json", "--timeout", "1s"])
+        .store()
+        .run();
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert_eq!(cf.t.read(STORE), before, "not the exact previous bytes");
     assert!(pending_tokens(&cf).is_empty(), "{:?}", pending_tokens(&cf));

@@ -164,16 +164,9 @@ fn rotate_with_max_age_is_a_no_op_while_young() {
     let id = cf.create()["token_id"].as_str().unwrap().to_owned();
     let digest_young = digest(&cf.t.path(STORE));
     let r = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(
@@ -184,31 +177,17 @@ fn rotate_with_max_age_is_a_no_op_while_young() {
     // 40 days later it is due; the run after that has nothing to do and writes nothing.
     cf.fake.backdate(&id, 40 * 86_400);
     let r = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(r["action"], "rotated");
     let rotated = digest(&cf.t.path(STORE));
     let r = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(
@@ -223,18 +202,16 @@ fn rotate_with_max_age_is_a_no_op_while_young() {
     // --min-remaining: a token close to expiry is due even when young. (The successor kept the
     // backdated token's lifetime, expiry minus issue: 130 days.)
     let r = cf
-        .run([
+        .cmd([
             "rotate",
             "--json",
             "--max-age",
             "30d",
             "--min-remaining",
             "200d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
         ])
+        .store()
+        .run()
         .success()
         .json();
     assert_eq!(r["action"], "rotated");
@@ -248,16 +225,9 @@ fn keep_old_lets_the_old_token_live_then_expire() {
     let cf = Cf::new();
     let id1 = cf.create()["token_id"].as_str().unwrap().to_owned();
     let r = cf
-        .run([
-            "rotate",
-            "--json",
-            "--keep-old",
-            "2s",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--keep-old", "2s"])
+        .store()
+        .run()
         .success()
         .json();
     let id2 = r["token_id"].as_str().unwrap().to_owned();
@@ -271,17 +241,10 @@ fn keep_old_lets_the_old_token_live_then_expire() {
     let r = cf.cmd(["rotate", "--json"]).store().run().success().json();
     assert_eq!(r["changed"], false);
     std::thread::sleep(std::time::Duration::from_millis(2500));
-    cf.run([
-        "rotate",
-        "--json",
-        "--max-age",
-        "30d",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
+        .success();
     assert!(
         cf.fake.token(&id1).is_none(),
         "revoked after the grace period"
@@ -419,27 +382,14 @@ fn account_owned_tokens() {
         cf.fake.token(&id).unwrap().owner,
         fake_cloudflare::Owner::Account(_)
     ));
-    cf.run([
-        "verify",
-        "--account-id",
-        &account,
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["verify", "--account-id", &account])
+        .store()
+        .run()
+        .success();
     let r = cf
-        .run([
-            "rotate",
-            "--json",
-            "--account-id",
-            &account,
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--account-id", &account])
+        .store()
+        .run()
         .success()
         .json();
     assert_ne!(r["token_id"].as_str(), Some(id.as_str()));
@@ -582,44 +532,22 @@ fn check_mode_predicts_a_due_revocation() {
     }
     let cf = Cf::new();
     let id1 = cf.create()["token_id"].as_str().unwrap().to_owned();
-    cf.run([
-        "rotate",
-        "--json",
-        "--keep-old",
-        "1s",
-        "--file",
-        STORE,
-        "--key",
-        KEY,
-    ])
-    .success();
+    cf.cmd(["rotate", "--json", "--keep-old", "1s"])
+        .store()
+        .run()
+        .success();
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let check = cf
-        .run([
-            "rotate",
-            "--check",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--check", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert!(cf.fake.token(&id1).is_some(), "check mode revoked nothing");
     let real = cf
-        .run([
-            "rotate",
-            "--json",
-            "--max-age",
-            "30d",
-            "--file",
-            STORE,
-            "--key",
-            KEY,
-        ])
+        .cmd(["rotate", "--json", "--max-age", "30d"])
+        .store()
+        .run()
         .success()
         .json();
     assert!(cf.fake.token(&id1).is_none());

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::support::{Test, require};
+use crate::support::{StoreArgs, Test, require};
 
 /// A small xorshift generator, seeded from the clock; the seed is printed so a failure can be
 /// replayed with CFSECRET_CRASH_SEED.
@@ -47,7 +47,9 @@ fn kill_9_during_set_never_corrupts_the_file() {
 
     // How long a set takes, to spread the kills over it.
     let start = Instant::now();
-    t.cfsecret(["set", "--file", "store.yaml", "--key", "key_0001"])
+    t.cfsecret(["set"])
+        .file("store.yaml")
+        .key("key_0001")
         .stdin("v0")
         .run()
         .success();
@@ -70,7 +72,9 @@ fn kill_9_during_set_never_corrupts_the_file() {
     for i in 1..=30 {
         let value = format!("v{i}");
         let mut run = t
-            .cfsecret(["set", "--file", "store.yaml", "--key", "key_0001"])
+            .cfsecret(["set"])
+            .file("store.yaml")
+            .key("key_0001")
             .stdin(value.clone());
         let mut child = run.cmd.stdin(std::process::Stdio::piped()).spawn().unwrap();
         {
@@ -117,7 +121,9 @@ fn kill_9_during_set_never_corrupts_the_file() {
         "no run was interrupted: the test did not test anything"
     );
     // The next run cleans up any temp file a killed run left.
-    t.cfsecret(["set", "--file", "store.yaml", "--key", "key_0001"])
+    t.cfsecret(["set"])
+        .file("store.yaml")
+        .key("key_0001")
         .stdin("final")
         .run()
         .success();

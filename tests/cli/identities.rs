@@ -1,7 +1,7 @@
 //! age identities are found exactly where sops finds them, and metadata cfsecret does not use is
 //! kept byte for byte.
 
-use crate::support::{Test, fixtures, require};
+use crate::support::{StoreArgs, Test, fixtures, require};
 
 const KEY: &str = "keys/age-a.txt";
 
@@ -143,7 +143,9 @@ fn metadata_cfsecret_does_not_use_is_kept() {
     let extra = "    pgp:\n        - created_at: \"2026-01-01T00:00:00Z\"\n          enc: |-\n            -----BEGIN PGP MESSAGE-----\n            not a real message\n            -----END PGP MESSAGE-----\n          fp: FBC7B9E2A4F9289AC0C1D4843D16CEE4A27381B4\n    hckms: []\n    some_future_field: keep me\n";
     let text = text.replacen("    lastmodified:", &format!("{extra}    lastmodified:"), 1);
     t.write("s.yaml", &text);
-    t.cfsecret(["set", "--file", "s.yaml", "--key", "cloudflare_api_token"])
+    t.cfsecret(["set"])
+        .file("s.yaml")
+        .key("cloudflare_api_token")
         .stdin("new-value")
         .run()
         .success();

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use fake_cloudflare::{FakeCloudflare, Op};
 use sha2::Digest;
 
-use crate::support::{Outcome, Test, assert_no_issued_secret, canary, require};
+use crate::support::{Outcome, StoreArgs, Test, assert_no_issued_secret, canary, require};
 
 pub(crate) const NAME: &str = "cell-v0-dns";
 
@@ -610,7 +610,8 @@ fn secret_service_is_the_default_backend_on_linux() {
     let kr = Kr::new("secret-service", "default");
     let secret = canary("keyring-default");
     let out =
-        kr.t.cfsecret(["set", "--json", "--keyring", &kr.entry()])
+        kr.t.cfsecret(["set", "--json"])
+            .keyring(&kr.entry())
             .stdin(secret.clone())
             .run()
             .success();

@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use fake_cloudflare::{Op, Resource, TokenSpec};
 
 use crate::keyring::{Kr, NAME};
-use crate::support::{Test, canary, require};
+use crate::support::{StoreArgs, Test, canary, require};
 
 /// What a private session bus test needs.
 fn private_session_tools() -> bool {
@@ -64,7 +64,8 @@ fn bad_entries_and_foreign_backends_are_usage_errors() {
     let t = Test::new();
     for spec in ["noslash", "/user", "service/"] {
         let out = t
-            .cfsecret(["set", "--json", "--keyring", spec])
+            .cfsecret(["set", "--json"])
+            .keyring(spec)
             .stdin("x")
             .run()
             .code(2);

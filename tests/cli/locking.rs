@@ -3,7 +3,7 @@
 use std::fs::OpenOptions;
 use std::time::{Duration, Instant};
 
-use crate::support::{Test, require};
+use crate::support::{StoreArgs, Test, require};
 
 fn hold_lock(t: &Test, store: &str) -> std::fs::File {
     let f = OpenOptions::new()
@@ -32,7 +32,9 @@ fn a_held_lock_means_exit_6_unless_waiting() {
     let before = t.read("s.yaml");
     let lock = hold_lock(&t, "s.yaml");
     let out = t
-        .cfsecret(["set", "--json", "--file", "s.yaml", "--key", "k"])
+        .cfsecret(["set", "--json"])
+        .file("s.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(6);
@@ -41,16 +43,9 @@ fn a_held_lock_means_exit_6_unless_waiting() {
     // A bounded wait gives up with 6 too.
     let start = Instant::now();
     let out = t
-        .cfsecret([
-            "set",
-            "--wait",
-            "--wait-timeout",
-            "1s",
-            "--file",
-            "s.yaml",
-            "--key",
-            "k",
-        ])
+        .cfsecret(["set", "--wait", "--wait-timeout", "1s"])
+        .file("s.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(6);
@@ -58,7 +53,9 @@ fn a_held_lock_means_exit_6_unless_waiting() {
     assert!(out.stderr.contains("after 1s"), "{}", out.stderr);
     // With --wait the run lands once the lock is released.
     let mut waiting = t
-        .cfsecret(["set", "--wait", "--file", "s.yaml", "--key", "k"])
+        .cfsecret(["set", "--wait"])
+        .file("s.yaml")
+        .key("k")
         .stdin("waited")
         .cmd;
     let mut child = waiting.spawn().unwrap();

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::support::{Test, canary, fixtures, require};
+use crate::support::{StoreArgs, Test, canary, fixtures, require};
 
 const PQ: &str = "keys/age-pq.txt";
 const CLASSIC: &str = "keys/age-a.txt";
@@ -76,7 +76,9 @@ fn sops_pq_files_are_read_and_set_by_cfsecret() {
         let got = read(&t, file, key).success();
         assert_eq!(got.stdout, before.success().stdout, "{file}");
         let secret = canary("pq-set");
-        t.cfsecret(["set", "--file", file, "--key", key])
+        t.cfsecret(["set"])
+            .file(file)
+            .key(key)
             .stdin(secret.clone())
             .run()
             .success()
@@ -113,7 +115,9 @@ fn cfsecret_creates_pq_files_that_sops_decrypts() {
         let mut t = Test::new();
         t.age_keys(&[PQ]);
         t.write(".sops.yaml", format!("creation_rules:\n  - age: {pq}\n"));
-        t.cfsecret(["set", "--file", &file, "--key", key])
+        t.cfsecret(["set"])
+            .file(&file)
+            .key(key)
             .stdin(secret.clone())
             .run()
             .success();
@@ -135,7 +139,9 @@ fn one_pq_and_one_classic_recipient_work_with_either_identity() {
         t.fixture("pq/mixed.yaml", "m.yaml");
         t.age_keys(&[writer]);
         let secret = canary("pq-mixed");
-        t.cfsecret(["set", "--file", "m.yaml", "--key", key])
+        t.cfsecret(["set"])
+            .file("m.yaml")
+            .key(key)
             .stdin(secret.clone())
             .run()
             .success();
@@ -335,7 +341,9 @@ fn typage_and_cfsecret_open_each_others_stanzas() {
     t.write("f.json", swapped);
     t.env("SOPS_AGE_KEY", ty_id.clone());
     assert_eq!(read(&t, "f.json", key).success().stdout, "from-cfsecret");
-    t.cfsecret(["set", "--file", "f.json", "--key", key])
+    t.cfsecret(["set"])
+        .file("f.json")
+        .key(key)
         .stdin("after-typage")
         .run()
         .success();

@@ -2,7 +2,7 @@
 //! installed here, so each behaviour is tested with vectors built from that source's own test
 //! data (named at each test) and, where it can, checked by the installed sops.
 
-use crate::support::{Test, fixtures, require};
+use crate::support::{StoreArgs, Test, fixtures, require};
 
 const A: &str = "keys/age-a.txt";
 const B: &str = "keys/age-b.txt";
@@ -107,7 +107,9 @@ fn json_integers_either_way_sops_wrote_them() {
             "token-before",
             "{file}"
         );
-        t.cfsecret(["set", "--file", "i.json", "--key", "cloudflare_api_token"])
+        t.cfsecret(["set"])
+            .file("i.json")
+            .key("cloudflare_api_token")
             .stdin("token-after")
             .run()
             .success();
@@ -156,7 +158,9 @@ fn json_integers_either_way_sops_wrote_them() {
     assert_ne!(tampered, text);
     t.write("i.json", &tampered);
     let out = t
-        .cfsecret(["set", "--file", "i.json", "--key", "cloudflare_api_token"])
+        .cfsecret(["set"])
+        .file("i.json")
+        .key("cloudflare_api_token")
         .stdin("x")
         .run();
     assert_ne!(out.code, 0);
@@ -179,7 +183,9 @@ fn hckms_metadata_is_kept() {
         let text = std::fs::read_to_string(fixtures().join("sops").join(file)).unwrap();
         assert!(text.contains(at), "{file}");
         t.write(file, text.replacen(at, &format!("{entry}{at}"), 1));
-        t.cfsecret(["set", "--file", file, "--key", "cloudflare_api_token"])
+        t.cfsecret(["set"])
+            .file(file)
+            .key("cloudflare_api_token")
             .stdin("kept")
             .run()
             .success();
@@ -208,10 +214,7 @@ fn creation_rules_naming_hckms_are_refused() {
     ] {
         let t = Test::new();
         t.write(".sops.yaml", format!("creation_rules:\n{rule}"));
-        let out = t
-            .cfsecret(["set", "--file", "n.yaml", "--key", "k"])
-            .stdin("v")
-            .run();
+        let out = t.cfsecret(["set"]).file("n.yaml").key("k").stdin("v").run();
         assert_ne!(out.code, 0, "{rule}");
         let kind = if rule.contains("hckms") {
             "hckms"

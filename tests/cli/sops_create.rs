@@ -1,6 +1,6 @@
 //! New files: created from `.sops.yaml` or `--age`, laid out as sops lays them out.
 
-use crate::support::{Test, canary, line_changes, require};
+use crate::support::{StoreArgs, Test, canary, line_changes, require};
 
 const A: &str = "keys/age-a.txt";
 const B: &str = "keys/age-b.txt";
@@ -101,7 +101,9 @@ fn creation_rules_are_found_from_the_working_directory_upwards() {
     );
     std::fs::create_dir_all(t.path("secrets")).unwrap();
     t.cwd("work/deeper");
-    t.cfsecret(["set", "--file", "../../secrets/cell.yaml", "--key", "token"])
+    t.cfsecret(["set"])
+        .file("../../secrets/cell.yaml")
+        .key("token")
         .stdin("v1")
         .run()
         .success();
@@ -116,16 +118,12 @@ fn creation_rules_are_found_from_the_working_directory_upwards() {
         .run()
         .success();
 
-    t.cfsecret([
-        "set",
-        "--file",
-        "../../secrets/shared.yaml",
-        "--key",
-        "token",
-    ])
-    .stdin("v2")
-    .run()
-    .success();
+    t.cfsecret(["set"])
+        .file("../../secrets/shared.yaml")
+        .key("token")
+        .stdin("v2")
+        .run()
+        .success();
     let text = t.read("secrets/shared.yaml");
     assert!(
         text.contains("shamir_threshold: 2\n  key_groups:\n    - hc_vault: []\n      age:"),
@@ -158,7 +156,9 @@ fn recipients_from_the_environment_and_refusals() {
     t.age_keys(&[A]);
     // No config, no recipients: refused, nothing created.
     let out = t
-        .cfsecret(["set", "--json", "--file", "s.yaml", "--key", "k"])
+        .cfsecret(["set", "--json"])
+        .file("s.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(1);
@@ -166,7 +166,9 @@ fn recipients_from_the_environment_and_refusals() {
     assert!(out.json()["msg"].as_str().unwrap().contains("s.yaml"));
     assert!(!t.path("s.yaml").exists());
     // SOPS_AGE_RECIPIENTS works like --age.
-    t.cfsecret(["set", "--file", "s.yaml", "--key", "k"])
+    t.cfsecret(["set"])
+        .file("s.yaml")
+        .key("k")
         .env("SOPS_AGE_RECIPIENTS", Test::recipient(A))
         .stdin("v")
         .run()
@@ -185,7 +187,9 @@ fn recipients_from_the_environment_and_refusals() {
         format!("creation_rules:\n  - path_regex: k8s\n    age: {}\n    encrypted_regex: ^(data|stringData)$\n", Test::recipient(A)),
     );
     let out = t
-        .cfsecret(["set", "--json", "--file", "k8s.yaml", "--key", "token"])
+        .cfsecret(["set", "--json"])
+        .file("k8s.yaml")
+        .key("token")
         .stdin("v")
         .run()
         .code(1);
@@ -203,7 +207,9 @@ fn recipients_from_the_environment_and_refusals() {
     .success();
     // No matching rule is an error even with recipients at hand, as in sops.
     let out = t
-        .cfsecret(["set", "--json", "--file", "other.yaml", "--key", "k"])
+        .cfsecret(["set", "--json"])
+        .file("other.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(1);

@@ -1,7 +1,7 @@
 //! Bad input: each case gives one clear error that names the file and says what to do, the
 //! contract's exit code, no panic — and the file is left exactly as it was.
 
-use crate::support::{Test, canary, digest, require};
+use crate::support::{StoreArgs, Test, canary, digest, require};
 
 const BASIC: &str = "sops/basic.yaml";
 
@@ -12,14 +12,9 @@ fn refused(t: &Test, file: &str, code: &str) {
     let before = existed.then(|| digest(&path));
     let secret = canary("bad-input");
     let out = t
-        .cfsecret([
-            "set",
-            "--json",
-            "--file",
-            file,
-            "--key",
-            "cloudflare_api_token",
-        ])
+        .cfsecret(["set", "--json"])
+        .file(file)
+        .key("cloudflare_api_token")
         .stdin(secret.clone())
         .run()
         .code(1)
@@ -35,7 +30,9 @@ fn refused(t: &Test, file: &str, code: &str) {
         "a hint says what to do: {json}"
     );
     let human = t
-        .cfsecret(["set", "--file", file, "--key", "cloudflare_api_token"])
+        .cfsecret(["set"])
+        .file(file)
+        .key("cloudflare_api_token")
         .stdin(secret)
         .run()
         .code(1);
@@ -118,7 +115,9 @@ fn missing_and_wrong_keys() {
     t.age_keys(&["keys/age-b.txt"]);
     refused(&t, "s.yaml", "wrong_identity");
     let out = t
-        .cfsecret(["set", "--file", "s.yaml", "--key", "k"])
+        .cfsecret(["set"])
+        .file("s.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(1);
@@ -133,7 +132,9 @@ fn missing_and_wrong_keys() {
     t.fixture("sops/shamir-2of2.yaml", "g.yaml");
     refused(&t, "g.yaml", "wrong_identity");
     let out = t
-        .cfsecret(["set", "--file", "g.yaml", "--key", "k"])
+        .cfsecret(["set"])
+        .file("g.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(1);
@@ -162,7 +163,9 @@ fn files_that_are_not_sops_files() {
     refused(&t, "missing.yaml", "no_recipients");
     // The duplicate is reported with its line.
     let out = t
-        .cfsecret(["set", "--file", "dup.yaml", "--key", "k"])
+        .cfsecret(["set"])
+        .file("dup.yaml")
+        .key("k")
         .stdin("v")
         .run()
         .code(1);
@@ -195,13 +198,17 @@ fn bad_key_paths_are_usage_errors() {
         .code(1);
     assert_eq!(out.json()["error"], "not_a_value");
     let out = t
-        .cfsecret(["set", "--json", "--file", "s.yaml", "--key", "cloudflare"])
+        .cfsecret(["set", "--json"])
+        .file("s.yaml")
+        .key("cloudflare")
         .stdin("v")
         .run()
         .code(1);
     assert_eq!(out.json()["error"], "not_a_value");
     let out = t
-        .cfsecret(["set", "--json", "--file", "s.yaml", "--key", "sops"])
+        .cfsecret(["set", "--json"])
+        .file("s.yaml")
+        .key("sops")
         .stdin("v")
         .run()
         .code(1);

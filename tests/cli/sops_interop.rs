@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::{Test, canary, digest, fixtures, line_changes, require};
+use crate::support::{StoreArgs, Test, canary, digest, fixtures, line_changes, require};
 
 /// Fixtures where sops's own `set` rewrites more than it must (it re-encrypts NaN, and reuses
 /// one IV for equal values at one path); cfsecret's diff is then a strict subset of sops's.
@@ -137,7 +137,9 @@ fn check_set_existing(fx: &Value) -> Result<(), String> {
     let before = t.read(&file);
     let plain_before = t.sops(["decrypt", &file]).run().success().stdout;
     let out = t
-        .cfsecret(["set", "--file", &file, "--key", key])
+        .cfsecret(["set"])
+        .file(&file)
+        .key(key)
         .stdin(format!("{secret}\n"))
         .run();
     if out.code != 0 {
@@ -214,7 +216,9 @@ fn check_set_new(fx: &Value) -> Result<(), String> {
     let before = t.read(&file);
     let before_digest = digest(&t.path(&file));
     let out = t
-        .cfsecret(["set", "--json", "--file", &file, "--key", key])
+        .cfsecret(["set", "--json"])
+        .file(&file)
+        .key(key)
         .stdin(secret.clone())
         .run()
         .hides(&secret);

@@ -4,7 +4,7 @@
 use std::ffi::OsString;
 use std::sync::OnceLock;
 
-use crate::support::{Outcome, Run, Test};
+use crate::support::{Outcome, Run, StoreArgs, Test};
 
 pub const A: &str = "keys/age-a.txt";
 pub const B: &str = "keys/age-b.txt";
@@ -122,7 +122,9 @@ impl Pair {
     /// `cfsecret set`, the value on stdin.
     pub fn cf_set(&self, file: &str, key: &str, value: &str) -> Outcome {
         self.t
-            .cfsecret(["set", "--file", file, "--key", key])
+            .cfsecret(["set"])
+            .file(file)
+            .key(key)
             .stdin(value.to_owned())
             .run()
     }

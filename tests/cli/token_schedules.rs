@@ -12,7 +12,7 @@
 
 use fake_cloudflare::{Fault, FaultKind, Op};
 
-use crate::support::{Cf, KEY, NAME, fixtures, require};
+use crate::support::{Cf, KEY, NAME, StoreArgs, fixtures, require};
 use crate::token_loss::{create_at, stored_at};
 
 struct Rng(u64);
@@ -206,7 +206,9 @@ fn run_one(rng: &mut Rng) -> Result<(), String> {
             ));
         }
         w.cf.t
-            .cfsecret(["set", "--file", w.target.0, "--key", w.target.1])
+            .cfsecret(["set"])
+            .file(w.target.0)
+            .key(w.target.1)
             .stdin(rescued)
             .run()
             .success();

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use fake_cloudflare::FakeCloudflare;
 
-use crate::support::{Outcome, Test};
+use crate::support::{Outcome, StoreArgs, Test};
 
 /// The store, name and zone every test here uses (the examples' own).
 pub const FILE: &str = "secrets/cell-v0.yml";
@@ -52,7 +52,9 @@ impl World {
         t.env("SOPS_AGE_RECIPIENTS", Test::recipient("keys/age-a.txt"));
         let mgmt = join(dir, MGMT);
         std::fs::create_dir_all(t.path(&mgmt).parent().unwrap()).unwrap();
-        t.cfsecret(["set", "--file", &mgmt, "--key", MGMT_KEY])
+        t.cfsecret(["set"])
+            .file(&mgmt)
+            .key(MGMT_KEY)
             .stdin(fake.bootstrap_token())
             .run()
             .success();

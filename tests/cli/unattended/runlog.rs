@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{FILE, KEY, World, assert_no_secret, parse_run_log, run_log_lines};
-use crate::support::{Outcome, Test, canary, require};
+use crate::support::{Outcome, StoreArgs, Test, canary, require};
 
 const STORE: &str = "secrets/cell-v0.yml#cloudflare_api_token";
 
@@ -75,7 +75,9 @@ fn every_lifecycle_run_logs_one_line_with_json_quiet_or_neither() {
     assert_eq!(line["result"], "ok");
 
     let out =
-        w.t.cfsecret(["verify", "--quiet", "--file", FILE, "--key", KEY])
+        w.t.cfsecret(["verify", "--quiet"])
+            .file(FILE)
+            .key(KEY)
             .run()
             .success();
     let line = one_line(&out, "verify", &secrets);
@@ -122,15 +124,9 @@ fn set_logs_the_store_and_never_the_value() {
     std::fs::create_dir_all(t.path("my secrets")).unwrap();
     let value = canary("runlog");
     let out = t
-        .cfsecret([
-            "set",
-            "--age",
-            &Test::recipient("keys/age-a.txt"),
-            "--file",
-            "my secrets/s.yaml",
-            "--key",
-            "token",
-        ])
+        .cfsecret(["set", "--age", &Test::recipient("keys/age-a.txt")])
+        .file("my secrets/s.yaml")
+        .key("token")
         .stdin(value.clone())
         .run()
         .success()
@@ -199,10 +195,7 @@ fn failures_log_the_error_code_and_exit_status() {
     // A revoked token: verify exits 3, and the status (with a space) is quoted.
     let id = w.active_id();
     w.fake.set_status(&id, "revoked (exposed)");
-    let out =
-        w.t.cfsecret(["verify", "--file", FILE, "--key", KEY])
-            .run()
-            .code(3);
+    let out = w.t.cfsecret(["verify"]).file(FILE).key(KEY).run().code(3);
     let line = one_line(&out, "verify", &w.secrets());
     assert_eq!(line["token_id"], id);
     assert_eq!(line["status"], "revoked (exposed)");

@@ -81,7 +81,7 @@ impl RunLog {
         if let Some(action) = action.or_else(|| text(fields, "action")) {
             push("action", action);
         }
-        for key in ["token_id", "old_token_id"] {
+        for key in ["token_id", "old_token_id", "warning"] {
             if let Some(v) = text(fields, key) {
                 push(key, v);
             }

@@ -30,22 +30,8 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     if let Some(secret) = &current {
         match run.verify(secret) {
             Ok(v) if v.status.is_active() && !args.force => {
-                let mut msg = format!(
-                    "{} already holds an active token (id {}); use --force to mint a new one",
-                    store.label(),
-                    v.id
-                );
-                if !notes.is_empty() {
-                    msg.push_str("; ");
-                    msg.push_str(&notes.join());
-                }
-                // Finishing a previous run's step is a change at Cloudflare (and in check mode,
-                // where the notes say "would ...", it is the change the real run would make).
-                return Ok(Report::new(notes.changed(), "unchanged", msg)
-                    .field("token_id", v.id)
-                    .field("status", "active")
-                    .field("expires_on", v.expires_on.map(api_time))
-                    .field("store", store.describe()));
+                // Issue 14: converge the token in place (or report it unchanged).
+                return super::create_converge::run(&mut run, args, global, &store, v, notes);
             }
             // An inactive or (with --force) active token is replaced, and revoked afterwards.
             Ok(v) => {

@@ -5,6 +5,7 @@
 //! has been checked; its intent is journaled before it is sent; its result is stored, read back
 //! from the store and verified with Cloudflare before anything old is revoked.
 
+pub(crate) mod converge;
 pub mod error;
 pub mod journal;
 pub mod mint;

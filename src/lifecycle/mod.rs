@@ -214,6 +214,7 @@ impl<'s> Run<'s> {
             | Pending::Stored { old_id, .. } => old_id.clone(),
             Pending::Rolling { token_id } => Some(token_id.clone()),
             Pending::Revoke { old_id, .. } => Some(old_id.clone()),
+            Pending::Revoking { token_id, .. } => Some(token_id.clone()),
         };
         self.journal
             .record(&self.journal_path, &self.binding, from, step)

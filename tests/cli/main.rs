@@ -10,6 +10,7 @@ mod keyring_errors;
 mod locking;
 mod manage_converge;
 mod manage_list;
+mod manage_revoke;
 mod manage_verify;
 mod pq;
 mod real_api;

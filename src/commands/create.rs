@@ -57,9 +57,19 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             token.policies.len(),
             store.label()
         ));
-        return Ok(Report::new(true, "created", notes.join()).field("store", store.describe()));
+        // The predicted expiry (issue 14, item 7).
+        return Ok(Report::new(true, "created", notes.join())
+            .field("name", token.name.clone())
+            .field("expires_on", token.expires_on.map(api_time))
+            .field("store", store.describe()));
     }
     let old_id = replaced.as_ref().map(|r| r.id.clone());
+    // The token being replaced, for the result's `old` (issue 14, item 7); best effort.
+    let old = old_id.as_ref().and_then(|id| {
+        run.session
+            .block_on(manager.get_token(&run.session.owner, id))
+            .ok()
+    });
     let minted = mint::mint_and_store(&mut run, &manager, token, replaced, None)?;
     notes.extend(minted.notes);
     let mut msg = format!(
@@ -72,8 +82,12 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         msg.push_str("; ");
         msg.push_str(&notes.join());
     }
-    Ok(Report::new(true, "created", msg)
-        .field("token_id", minted.token.id.clone())
+    let r = super::create_converge::with_facts(Report::new(true, "created", msg), &minted.token);
+    let r = match &old {
+        Some(t) => r.field("old", super::create_converge::facts(t)),
+        None => r,
+    };
+    Ok(r.field("token_id", minted.token.id.clone())
         .field("name", args.name.clone())
         .field("status", minted.verified.status.as_str())
         .field("expires_on", minted.verified.expires_on.map(api_time))

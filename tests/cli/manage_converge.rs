@@ -169,3 +169,57 @@ fn converge_without_permission_fails_and_changes_nothing() {
     assert_eq!(e["failed"], true, "{e}");
     assert_eq!(cf.fake.token(&id).unwrap().name, NAME);
 }
+
+/// Item 7: results carry the new token's name and times, the old token's under `old`, and in
+/// --check the predicted expiry.
+#[test]
+fn results_carry_old_and_new_token_facts() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let id = cf.create()["token_id"].as_str().unwrap().to_owned();
+    let store = ["--file", STORE, "--key", KEY];
+    let mut check = vec!["rotate", "--json", "--check"];
+    check.extend(store);
+    let r = cf.run(check).success().json();
+    assert!(r["expires_on"].is_string(), "predicted expiry: {r}");
+    assert_eq!(r["old"]["token_id"], id.as_str(), "{r}");
+    let mut rotate = vec!["rotate", "--json"];
+    rotate.extend(store);
+    let r = cf.run(rotate).success().json();
+    assert_eq!(r["name"], NAME, "{r}");
+    for f in ["issued_on", "modified_on", "expires_on"] {
+        assert!(r[f].is_string(), "{f}: {r}");
+        assert!(r["old"][f].is_string(), "old {f}: {r}");
+    }
+    assert_eq!(r["old"]["token_id"], id.as_str());
+    assert_eq!(r["old"]["name"], NAME);
+    // create --force replaces a token: `old` names it.
+    let new_id = r["token_id"].as_str().unwrap().to_owned();
+    let r = create(&cf, &["--force"]).success().json();
+    assert_eq!(r["old"]["token_id"], new_id.as_str(), "{r}");
+    assert!(r["issued_on"].is_string(), "{r}");
+    // create --check on a new key predicts the expiry.
+    let r = cf
+        .run([
+            "create",
+            "--json",
+            "--check",
+            "--name",
+            "n2",
+            "--preset",
+            "cert-manager-dns01",
+            "--zone",
+            "example.com",
+            "--expires-in",
+            "30d",
+            "--file",
+            STORE,
+            "--key",
+            "second",
+        ])
+        .success()
+        .json();
+    assert!(r["expires_on"].is_string(), "{r}");
+}

@@ -49,6 +49,7 @@ impl RunLog {
             Command::Roll(a) => ("roll", &a.store),
             Command::Verify(a) => ("verify", &a.store),
             Command::Set(a) => ("set", &a.store),
+            Command::Revoke(a) => ("revoke", &a.store),
             _ => return None,
         };
         Some(Self {

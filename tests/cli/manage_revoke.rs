@@ -194,10 +194,14 @@ fn revoke_by_token_id_needs_the_management_credential() {
             .env("CLOUDFLARE_API_TOKEN", "")
             .run();
     assert_eq!(out.code(1).json()["error"], "no_credential");
-    let r = cf
-        .run(["revoke", "--json", "--token-id", &victim.id])
-        .success()
-        .json();
+    // The management token from standard input (--auth-stdin), no environment variable.
+    let out =
+        cf.t.cfsecret(["--auth-stdin", "revoke", "--json", "--token-id", &victim.id])
+            .env("CLOUDFLARE_API_TOKEN", "")
+            .stdin(format!("{}\n", cf.fake.bootstrap_token()))
+            .run();
+    cf.no_leaks(&out);
+    let r = out.success().json();
     assert_eq!(
         (r["changed"].as_bool(), r["already_gone"].as_bool()),
         (Some(true), Some(false)),
@@ -206,6 +210,12 @@ fn revoke_by_token_id_needs_the_management_credential() {
     assert!(r["store"].is_null());
     assert!(cf.fake.token(&victim.id).is_none());
     // Gone (or never known): a 404 counts as done.
+    let unknown = "0123456789abcdef0123456789abcdef";
+    let r = cf
+        .run(["revoke", "--json", "--token-id", unknown])
+        .success()
+        .json();
+    assert_eq!(r["already_gone"], true, "{r}");
     let r = cf
         .run(["revoke", "--json", "--token-id", &victim.id])
         .success()
@@ -249,4 +259,38 @@ fn an_interrupted_revoke_is_finished_by_the_next_run() {
     cf.t.sops(["decrypt", "--extract", &format!("[{KEY:?}]"), STORE])
         .run()
         .code(1);
+}
+
+/// `list --keyring` sees which token a keyring entry holds; `revoke --keyring` deletes it and
+/// removes the entry (keyutils: no desktop session needed).
+#[test]
+fn list_and_revoke_a_keyring_entry() {
+    let Some(kr) = crate::keyring::keyutils_kr("revoke") else {
+        return;
+    };
+    let id = kr.create(&[]).success().json()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut list = vec!["list".to_owned(), "--json".to_owned()];
+    list.extend(kr.store());
+    let r = kr.check(kr.t.cfsecret(&list).run()).success().json();
+    let ours = r["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(ours["stores"][0]["type"], "keyring", "{r}");
+    let mut revoke = vec!["revoke".to_owned(), "--json".to_owned()];
+    revoke.extend(kr.store());
+    let r = kr.check(kr.t.cfsecret(&revoke).run()).success().json();
+    assert_eq!(
+        (r["key_removed"].as_bool(), r["already_gone"].as_bool()),
+        (Some(true), Some(false)),
+        "{r}"
+    );
+    assert!(kr.fake.token(&id).is_none());
+    assert_eq!(kr.stored(), None);
 }

@@ -294,3 +294,31 @@ fn list_and_revoke_a_keyring_entry() {
     assert!(kr.fake.token(&id).is_none());
     assert_eq!(kr.stored(), None);
 }
+
+/// Without a management credential the stored token must delete itself; one without API
+/// Tokens Write is refused, and nothing changes (no journal step left behind either).
+#[test]
+fn revoke_without_permission_changes_nothing() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let id = cf.create()["token_id"].as_str().unwrap().to_owned();
+    let file = digest(&cf.t.path(STORE));
+    let out =
+        cf.t.cfsecret(["revoke", "--json", "--file", STORE, "--key", KEY])
+            .env("CLOUDFLARE_API_TOKEN", "")
+            .run();
+    cf.no_leaks(&out);
+    let e = out.code(1).json();
+    assert_eq!(e["failed"], true, "{e}");
+    assert!(cf.fake.token(&id).is_some());
+    assert_eq!(digest(&cf.t.path(STORE)), file);
+    // The next run (with the credential) starts from scratch and succeeds.
+    let r = cf
+        .run(["revoke", "--json", "--file", STORE, "--key", KEY])
+        .success()
+        .json();
+    assert_eq!(r["token_id"], id.as_str(), "{r}");
+    assert!(cf.fake.token(&id).is_none());
+}

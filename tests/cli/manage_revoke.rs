@@ -322,3 +322,58 @@ fn revoke_without_permission_changes_nothing() {
     assert_eq!(r["token_id"], id.as_str(), "{r}");
     assert!(cf.fake.token(&id).is_none());
 }
+
+/// A nested key that is its map's last member (JSON: the comma before it goes), for a secret
+/// Cloudflare no longer knows: only the key is removed, as `sops unset` removes it.
+#[test]
+fn revoke_removes_a_nested_last_key_like_sops_unset() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let gone = cf
+        .fake
+        .mint(TokenSpec::user("gone").permission("Zone Read", Resource::AllZones));
+    cf.fake.delete(&gone.id);
+    let dead = gone.secret.as_str();
+    for file in ["secrets/n.yaml", "secrets/n.json"] {
+        for (key, value) in [(r#"["cf"]["a"]"#, "keep-me"), (r#"["cf"]["tok"]"#, dead)] {
+            cf.t.cfsecret(["set", "--file", file, "--key", key])
+                .stdin(format!("{value}\n"))
+                .run()
+                .success();
+        }
+        let before = cf.t.read(file);
+        let theirs = format!("{file}.copy{}", &file[file.rfind('.').unwrap()..]);
+        cf.t.write(&theirs, &before);
+        cf.t.sops(["unset", theirs.as_str(), r#"["cf"]["tok"]"#])
+            .run()
+            .success();
+        let r = cf
+            .run([
+                "revoke",
+                "--json",
+                "--file",
+                file,
+                "--key",
+                r#"["cf"]["tok"]"#,
+            ])
+            .success()
+            .json();
+        assert_eq!(
+            (r["already_gone"].as_bool(), r["key_removed"].as_bool()),
+            (Some(true), Some(true)),
+            "{r}"
+        );
+        let after = cf.t.read(file);
+        assert_eq!(
+            stable(&after),
+            stable(&cf.t.read(&theirs)),
+            "{file}:\n{after}"
+        );
+        let a =
+            cf.t.sops(["decrypt", "--extract", r#"["cf"]["a"]"#, file])
+                .run();
+        assert_eq!(a.success().stdout, "keep-me");
+    }
+}

@@ -195,6 +195,12 @@ fn results_carry_old_and_new_token_facts() {
     }
     assert_eq!(r["old"]["token_id"], id.as_str());
     assert_eq!(r["old"]["name"], NAME);
+    // roll: the same token, its name and times after the roll.
+    let mut roll = vec!["roll", "--json"];
+    roll.extend(store);
+    let rolled = cf.run(roll).success().json();
+    assert_eq!(rolled["name"], NAME, "{rolled}");
+    assert!(rolled["modified_on"].is_string(), "{rolled}");
     // create --force replaces a token: `old` names it.
     let new_id = r["token_id"].as_str().unwrap().to_owned();
     let r = create(&cf, &["--force"]).success().json();

@@ -44,7 +44,11 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
         .field("expires_on", time(v.expires_on))
         .field("not_before", time(v.not_before))
         .field("store", store.describe());
-    Ok(extra.into_iter().fold(report, |r, (k, v)| r.field(&k, v)))
+    // Inserted as is: `expires_in` is present even when null (no expiry).
+    Ok(extra.into_iter().fold(report, |mut r, (k, v)| {
+        r.fields.insert(k, v);
+        r
+    }))
 }
 
 /// Verifies the secret: an error with exit 3 unless it is active and already valid.

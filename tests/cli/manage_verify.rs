@@ -123,6 +123,41 @@ fn remaining_lifetime_warns_and_fails() {
     assert_eq!(e["error"], "expires_soon", "{e}");
     assert!(e["expires_in"].as_i64().is_some(), "{e}");
     verify(&cf, &["--min-remaining", "30d"]).success();
+    // A token without an expiry: `expires_in` is null, and never "within" anything.
+    let keyless = cf
+        .run([
+            "create",
+            "--json",
+            "--name",
+            "forever",
+            "--preset",
+            "cert-manager-dns01",
+            "--zone",
+            "example.com",
+            "--file",
+            STORE,
+            "--key",
+            "forever",
+        ])
+        .success();
+    drop(keyless);
+    let v = cf
+        .run([
+            "verify",
+            "--json",
+            "--min-remaining",
+            "100d",
+            "--file",
+            STORE,
+            "--key",
+            "forever",
+        ])
+        .success()
+        .json();
+    assert!(
+        v.get("expires_in").is_some_and(serde_json::Value::is_null),
+        "{v}"
+    );
     // The run log line on stderr carries the warning.
     let out = cf
         .run([

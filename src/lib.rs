@@ -19,6 +19,7 @@ pub(crate) mod harden;
 pub(crate) mod keys;
 pub(crate) mod lifecycle;
 pub(crate) mod logging;
+pub(crate) mod manage_args;
 pub(crate) mod output;
 pub mod permissions;
 pub(crate) mod secret;

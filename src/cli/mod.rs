@@ -4,6 +4,7 @@
 // importing the dispatcher; the old path stays.
 pub(crate) use crate::args;
 mod boundary;
+mod auth_stdin;
 mod runlog;
 mod usage;
 
@@ -28,6 +29,10 @@ pub fn run() -> u8 {
         json: cli.global.json,
         quiet: cli.global.quiet,
     };
+    if let Err(e) = auth_stdin::load(&cli) {
+        reporter.failure(&e, false);
+        return e.exit().code();
+    }
     let result: Result<(Report, Exit), crate::error::Error> = match &cli.command {
         Command::Set(a) => commands::set::run(a, &cli.global).map(|r| (r, Exit::Success)),
         Command::Exec(a) => commands::exec::run(a, &cli.global),
@@ -38,6 +43,8 @@ pub fn run() -> u8 {
         Command::Permissions(a) => {
             commands::permissions::run(a, &cli.global).map(|r| (r, Exit::Success))
         }
+        Command::List(a) => commands::list::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Revoke(a) => commands::revoke::run(a, &cli.global).map(|r| (r, Exit::Success)),
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -5,6 +5,7 @@
 //! has been checked; its intent is journaled before it is sent; its result is stored, read back
 //! from the store and verified with Cloudflare before anything old is revoked.
 
+pub(crate) mod converge;
 pub(crate) mod error;
 pub(crate) mod journal;
 pub(crate) mod mint;
@@ -13,6 +14,7 @@ pub(crate) mod reconcile;
 pub(crate) mod rescue;
 pub(crate) mod session;
 pub(crate) mod spec;
+pub(crate) mod stdin_credential;
 
 use std::path::PathBuf;
 
@@ -227,6 +229,7 @@ impl<'s> Run<'s> {
             | Pending::Stored { old_id, .. } => old_id.clone(),
             Pending::Rolling { token_id } => Some(token_id.clone()),
             Pending::Revoke { old_id, .. } => Some(old_id.clone()),
+            Pending::Revoking { token_id, .. } => Some(token_id.clone()),
         };
         self.journal
             .record(&self.journal_path, &self.binding, from, step)

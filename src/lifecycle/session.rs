@@ -117,6 +117,11 @@ impl Session {
 pub(crate) fn management_credential(
     auth: &AuthSource,
 ) -> Result<Option<ManagementCredential>, Error> {
+    // `--auth-stdin` ranks first (its conflicts with --auth-file/--auth-keyring are checked
+    // before the command runs).
+    if let Some(c) = super::stdin_credential::credential()? {
+        return Ok(Some(c));
+    }
     if let Some((path, key)) = &auth.file {
         let kp = KeyPath::parse(key).map_err(|e| crate::error::UsageError::new(e.to_string()))?;
         let token = SopsStore::new(path, kp, None).read_required()?;

@@ -104,6 +104,30 @@ pub struct StoreArgs {
     /// .sops.yaml creation rules decide.
     #[arg(long, value_name = "RECIPIENT", env = "SOPS_AGE_RECIPIENTS")]
     pub age: Option<String>,
+
+    /// A Kubernetes Secret manifest: create a missing --file as this Secret (apiVersion v1,
+    /// type Opaque, --key as its data key), and find the key in this Secret's document.
+    #[arg(long, value_name = "NAMESPACE/NAME", requires = "file")]
+    pub k8s_secret: Option<String>,
+
+    /// How the value is written at the key (default: base64 under `data:` of a kind: Secret,
+    /// raw elsewhere).
+    #[arg(long, value_enum, value_name = "ENCODING", requires = "file")]
+    pub encoding: Option<ValueEncoding>,
+
+    /// The document of a multi-document YAML file: a position (0 is the first) or KIND/NAME
+    /// (matching `kind` and `metadata.name`). Default: the first, as sops.
+    #[arg(long, value_name = "N|KIND/NAME", requires = "file")]
+    pub document: Option<String>,
+}
+
+/// `--encoding`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValueEncoding {
+    /// Standard base64 with padding, as Kubernetes `data:` requires.
+    Base64,
+    /// The value as is.
+    Raw,
 }
 
 /// The keyring backends.

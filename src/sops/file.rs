@@ -36,6 +36,8 @@ pub struct SopsFile {
     docs: Vec<Document>,
     metadata: Metadata,
     key: DataKey,
+    /// The document [`get`](Self::get) and [`set`](Self::set) act on (sops: always the first).
+    doc: usize,
 }
 
 impl std::fmt::Debug for SopsFile {
@@ -128,7 +130,26 @@ impl SopsFile {
             docs,
             metadata,
             key,
+            doc: 0,
         })
+    }
+
+    /// How many documents the file holds (YAML may hold several; sops puts the same metadata
+    /// in each and one MAC covers them all).
+    pub fn documents(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// Makes [`get`](Self::get) and [`set`](Self::set) act on document `n` (0-based). sops's
+    /// own `set` and `--extract` only reach the first; the MAC and metadata edits still cover
+    /// every document, so sops reads the result.
+    pub fn select_document(&mut self, n: usize) -> bool {
+        if n < self.docs.len() {
+            self.doc = n;
+            true
+        } else {
+            false
+        }
     }
 
     /// The file's format.
@@ -210,12 +231,12 @@ impl SopsFile {
     /// The typed value at `kp`, decrypted.
     fn get_value(&self, kp: &KeyPath) -> Result<Value, SopsError> {
         self.check_path(kp)?;
-        let route = match locate(&self.docs[0].root, kp, self.format) {
+        let route = match locate(&self.docs[self.doc].root, kp, self.format) {
             Ok(Located::Found(route)) => route,
             Ok(Located::Missing { .. }) => return Err(self.err(K::KeyNotFound(kp.clone()))),
             Err(blocked) => return Err(self.blocked(kp, blocked)),
         };
-        let scalar = match node_at(&self.docs[0].root, &route) {
+        let scalar = match node_at(&self.docs[self.doc].root, &route) {
             NodeRef::Node(Node::Scalar(s)) => s,
             NodeRef::Node(n) => {
                 return Err(self.err(K::NotAValue {
@@ -290,11 +311,11 @@ impl SopsFile {
             });
         }
         let located =
-            locate(&self.docs[0].root, kp, self.format).map_err(|b| self.blocked(kp, b))?;
+            locate(&self.docs[self.doc].root, kp, self.format).map_err(|b| self.blocked(kp, b))?;
         let keys = kp.keys();
         let (route, remaining) = match located {
             Located::Found(route) => {
-                match node_at(&self.docs[0].root, &route) {
+                match node_at(&self.docs[self.doc].root, &route) {
                     NodeRef::Node(n @ (Node::Map(_) | Node::Seq(_))) => {
                         return Err(self.err(K::NotAValue {
                             path: kp.clone(),
@@ -314,7 +335,7 @@ impl SopsFile {
             Located::Missing { route, remaining } => (route, remaining),
         };
         let added = !remaining.is_empty();
-        let at = super::route::landed(&self.docs[0].root, kp, &route, &remaining);
+        let at = super::route::landed(&self.docs[self.doc].root, kp, &route, &remaining);
         let stack = self.comment_stack(&route, added.then_some(remaining.len()));
         if !self.metadata.selection.should_encrypt(&keys, &stack, false) {
             let (field, value) = self.metadata.selection.rule.field();
@@ -332,7 +353,7 @@ impl SopsFile {
                 splice::insertion(
                     self.format,
                     &self.src,
-                    &self.docs[0].root,
+                    &self.docs[self.doc].root,
                     &route,
                     &remaining,
                     &enc,
@@ -347,7 +368,7 @@ impl SopsFile {
             let mut leaf = Scalar::new(Value::Str(enc.clone()), Span::default());
             leaf.mac_bytes = Some(mac_bytes);
             route::graft(
-                &mut self.docs[0].root,
+                &mut self.docs[self.doc].root,
                 &route,
                 &remaining,
                 Node::Scalar(leaf),
@@ -355,15 +376,23 @@ impl SopsFile {
             );
         } else {
             edits.push(
-                splice::replacement(self.format, &self.src, &self.docs[0].root, &route, &enc)
-                    .map_err(|why| {
-                        self.err(K::CannotEdit {
-                            path: kp.clone(),
-                            why,
-                        })
-                    })?,
+                splice::replacement(
+                    self.format,
+                    &self.src,
+                    &self.docs[self.doc].root,
+                    &route,
+                    &enc,
+                )
+                .map_err(|why| {
+                    self.err(K::CannotEdit {
+                        path: kp.clone(),
+                        why,
+                    })
+                })?,
             );
-            if let NodeMut::Node(Node::Scalar(s)) = node_at_mut(&mut self.docs[0].root, &route) {
+            if let NodeMut::Node(Node::Scalar(s)) =
+                node_at_mut(&mut self.docs[self.doc].root, &route)
+            {
                 s.value = Value::Str(enc);
                 s.mac_bytes = Some(mac_bytes);
             } else {
@@ -409,7 +438,7 @@ impl SopsFile {
         }
         let is_meta = self.format.metadata_test();
         let mut stack = Vec::new();
-        let mut cur = NodeRef::Map(&self.docs[0].root);
+        let mut cur = NodeRef::Map(&self.docs[self.doc].root);
         for hop in route {
             let texts =
                 |before: Vec<&str>| before.into_iter().map(str::to_owned).collect::<Vec<_>>();

@@ -18,6 +18,7 @@ pub mod file;
 pub mod format;
 pub mod gotime;
 pub mod json;
+pub(crate) mod k8s_secret;
 pub mod keypath;
 pub mod metadata;
 #[cfg(test)]

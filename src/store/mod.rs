@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod error;
+pub mod k8s;
 pub mod keyring;
 pub mod lock;
 pub mod sops_file;
@@ -54,6 +55,27 @@ pub enum Locked<'a> {
     Keyring(keyring::LockedKeyring<'a>),
 }
 
+/// The Kubernetes options of `--file` as plain types.
+fn shape_of(args: &StoreArgs) -> Result<k8s::Shape, Error> {
+    use crate::cli::args::ValueEncoding;
+    Ok(k8s::Shape {
+        secret: args
+            .k8s_secret
+            .as_deref()
+            .map(k8s::SecretRef::parse)
+            .transpose()?,
+        encoding: args.encoding.map(|e| match e {
+            ValueEncoding::Base64 => k8s::Encoding::Base64,
+            ValueEncoding::Raw => k8s::Encoding::Raw,
+        }),
+        document: args
+            .document
+            .as_deref()
+            .map(k8s::DocSelector::parse)
+            .transpose()?,
+    })
+}
+
 impl Store {
     /// The store the flags name.
     pub fn from_args(args: &StoreArgs) -> Result<Self, Error> {
@@ -62,7 +84,9 @@ impl Store {
                 let key = KeyPath::parse(key).map_err(|e| UsageError::new(e.to_string()).with_hint(
                     "use a top-level key name, or sops's index syntax: --key '[\"cloudflare\"][\"api_token\"]'",
                 ))?;
-                Ok(Self::Sops(SopsStore::new(file, key, args.age.clone())))
+                Ok(Self::Sops(
+                    SopsStore::new(file, key, args.age.clone()).with_shape(shape_of(args)?),
+                ))
             }
             (None, None, Some(entry)) => Ok(Self::Keyring(KeyringStore::parse(
                 "--keyring",

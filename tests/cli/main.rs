@@ -5,6 +5,7 @@ mod support;
 mod crash;
 mod hostile;
 mod identities;
+mod k8s;
 mod keyring;
 mod keyring_errors;
 mod locking;

@@ -35,7 +35,8 @@ Exit codes:
   3  verify: the token is not active or lacks a required permission
   4  rotate: the new token is stored and verified, but the old one could not be revoked
   5  the new secret could not be written to the store; it was saved, encrypted, to a rescue file
-  6  another cfsecret holds the lock on this store (use --wait to wait)";
+  6  another cfsecret holds the lock on this store (use --wait to wait)
+  7  the store changed and verified, but a --then command failed (the new token stays)";
 
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
@@ -67,6 +68,22 @@ pub struct GlobalArgs {
     /// Timeout of each Cloudflare API call (e.g. 30s).
     #[arg(long, global = true, value_name = "DUR", default_value = "30s", value_parser = crate::duration::parse_duration)]
     pub timeout: std::time::Duration,
+}
+
+/// Commands run after the store changed (`create`, `roll`, `rotate`, `set`).
+#[derive(Debug, Args, Clone, Default)]
+pub struct ThenArgs {
+    /// After the new secret is stored and verified, run CMD with `sh -c` (repeatable; in order,
+    /// stopping at the first failure). No secret in its argv or environment: it gets
+    /// CFSECRET_STORE, CFSECRET_KEY, CFSECRET_ACTION, CFSECRET_TOKEN_ID, CFSECRET_OLD_TOKEN_ID.
+    /// Not run with --check or when nothing changed; a failure exits 7 and keeps the token.
+    #[arg(long = "then", value_name = "CMD")]
+    pub then: Vec<String>,
+
+    /// The longest each --then command may run before it (and its process group) is stopped.
+    #[arg(long, value_name = "DUR", default_value = "5m", env = "CFSECRET_THEN_TIMEOUT",
+          value_parser = crate::duration::parse_duration)]
+    pub then_timeout: std::time::Duration,
 }
 
 /// Where a secret is kept: a key of a SOPS file, or an OS keyring entry.
@@ -206,6 +223,8 @@ pub struct CreateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
+    pub then: ThenArgs,
+    #[command(flatten)]
     pub auth: AuthArgs,
     /// Token name, as shown in the Cloudflare dashboard (1 to 120 characters).
     #[arg(long, value_parser = token_name)]
@@ -267,6 +286,8 @@ pub struct RollArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     #[command(flatten)]
+    pub then: ThenArgs,
+    #[command(flatten)]
     pub auth: AuthArgs,
     /// Who can decrypt a rescue file if the write fails (default: the store's own recipients,
     /// or SOPS_AGE_RECIPIENTS).
@@ -279,6 +300,8 @@ pub struct RollArgs {
 pub struct RotateArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub then: ThenArgs,
     #[command(flatten)]
     pub auth: AuthArgs,
     /// Do nothing while the stored token is younger than this (e.g. 30d).
@@ -329,6 +352,8 @@ pub struct VerifyAuthArgs {
 pub struct SetArgs {
     #[command(flatten)]
     pub store: StoreArgs,
+    #[command(flatten)]
+    pub then: ThenArgs,
 }
 
 /// `exec`

@@ -8,4 +8,5 @@ pub mod roll;
 pub mod rotate;
 pub mod set;
 pub mod stdin;
+pub mod then;
 pub mod verify;

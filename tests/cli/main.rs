@@ -6,6 +6,7 @@ mod crash;
 mod hostile;
 mod identities;
 mod k8s;
+mod k8s_example;
 mod k8s_multidoc;
 mod k8s_then;
 mod keyring;

@@ -165,3 +165,61 @@ fn the_example_mints_rotates_commits_and_pushes_a_valid_secret() {
     assert!(flux.contains("provider: sops") && flux.contains("path: ./clusters/prod/cert-manager"));
     assert_eq!(cf.secrets_on_disk(), Vec::<PathBuf>::new());
 }
+
+#[test]
+fn tokens_under_data_are_minted_verified_rolled_and_rotated_as_base64() {
+    // Item 1 through the token commands: create/roll/rotate encode, verify decodes.
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let store = [
+        "--file",
+        "secrets/cf.yaml",
+        "--key",
+        "api-token",
+        "--k8s-secret",
+        "cert-manager/cloudflare-api-token",
+    ];
+    let live = |cf: &Cf| {
+        let b64 =
+            cf.t.sops([
+                "decrypt",
+                "--extract",
+                r#"["data"]["api-token"]"#,
+                "secrets/cf.yaml",
+            ])
+            .run()
+            .success()
+            .stdout;
+        let raw = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64.trim())
+            .expect("base64 under data:");
+        let secret = String::from_utf8(raw).unwrap();
+        cf.fake.token_for_secret(&secret).expect("a live token").id
+    };
+    let mut create = vec![
+        "create",
+        "--json",
+        "--name",
+        "dns",
+        "--preset",
+        "cert-manager-dns01",
+        "--zone",
+        "example.com",
+        "--encoding",
+        "base64",
+    ];
+    create.extend(store);
+    let id = cf.run(create).success().json()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(live(&cf), id);
+    for cmd in ["verify", "roll", "verify", "rotate", "verify"] {
+        let mut args = vec![cmd, "--json"];
+        args.extend(store);
+        let j = cf.run(args).success().json();
+        assert_eq!(live(&cf), j["token_id"].as_str().unwrap(), "{cmd}: {j}");
+    }
+    assert_eq!(cf.secrets_on_disk(), Vec::<PathBuf>::new());
+}

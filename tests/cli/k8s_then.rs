@@ -101,6 +101,11 @@ fn a_failing_then_exits_7_and_keeps_the_stored_secret() {
     assert_eq!(j["then"][0]["status"], 3);
     assert_eq!(j["then"][1]["skipped"], true);
     assert!(!t.path("never").exists(), "the chain stops at a failure");
+    assert!(
+        out.stderr.contains(" then=failed "),
+        "the run log line says so: {}",
+        out.stderr
+    );
     assert!(!out.stderr.contains('\u{1b}'), "raw escape on the terminal");
     assert!(out.stderr.contains("\\u{1b}]0;title"), "{}", out.stderr);
     let stored = t

@@ -1,6 +1,8 @@
 //! `--then CMD` (issue 17, item 4): commands after the store changed, with no secret in their
 //! argv or environment; their failure is reported (exit 7) and never undoes the stored token.
 
+use fake_cloudflare::{Fault, FaultKind, Op};
+
 use crate::support::{Cf, STORE, Test, require};
 
 #[test]
@@ -128,4 +130,23 @@ fn a_failing_then_exits_7_and_keeps_the_stored_secret() {
     .run()
     .success();
     assert!(!t.path("ran").exists());
+}
+
+#[test]
+fn then_still_runs_when_only_the_old_tokens_revocation_failed() {
+    // Exit 4: the new token is stored and verified, so consumers need it; the hook runs and
+    // the exit stays 4 (the more urgent news).
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    cf.create();
+    cf.fake
+        .add_fault(Fault::new(Op::DeleteToken, FaultKind::server_error()).times(20));
+    let mut args = vec!["rotate", "--json", "--timeout", "1s"];
+    args.extend(cf.store_args(&["--then", "printf %s \"$CFSECRET_TOKEN_ID\" > hook-id"]));
+    let j = cf.run(args).code(4).json();
+    assert_eq!(j["error"], "revoke_failed", "{j}");
+    assert_eq!(j["then"][0]["ok"], true, "{j}");
+    assert_eq!(cf.t.read("hook-id"), j["token_id"].as_str().unwrap());
 }

@@ -213,11 +213,6 @@ fn field(file: &mut SopsFile, doc: usize, keys: &[&str]) -> Option<String> {
 }
 
 impl Shape {
-    /// Whether anything Kubernetes-specific was asked for.
-    pub fn is_plain(&self) -> bool {
-        self.secret.is_none() && self.encoding.is_none() && self.document.is_none()
-    }
-
     /// The key path a `--key` names: with `--k8s-secret`, a single data key (`api-token`) is
     /// placed under `data` or `stringData`; `in_data` says which the file already uses.
     pub fn key_for(&self, key: &KeyPath, in_data: Option<bool>) -> KeyPath {

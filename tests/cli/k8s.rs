@@ -301,6 +301,22 @@ fn a_new_secret_takes_the_sops_yaml_rule_or_refuses_one_that_hides_metadata() {
         extract(&t, "two.yaml", r#"["stringData"]["api-token"]"#),
         "v"
     );
+    // mac_only_encrypted and two key groups: the MAC and the metadata as sops computes them.
+    let b = Test::recipient("keys/age-b.txt");
+    t.age_keys(&["keys/age-a.txt", "keys/age-b.txt"]);
+    t.write(
+        ".sops.yaml",
+        format!(
+            "creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    mac_only_encrypted: true\n    \
+             shamir_threshold: 2\n    key_groups:\n      - age: [{a}]\n      - age: [{b}]\n"
+        ),
+    );
+    t.cfsecret(args("four.yaml")).stdin("v4").run().success();
+    assert!(t.read("four.yaml").contains("mac_only_encrypted: true"));
+    assert_eq!(
+        extract(&t, "four.yaml", r#"["stringData"]["api-token"]"#),
+        "v4"
+    );
     // A rule that would encrypt apiVersion/kind/metadata is refused: Flux could not read it.
     t.write(
         ".sops.yaml",

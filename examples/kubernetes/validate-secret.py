@@ -2,8 +2,9 @@
 """Validates decrypted Kubernetes Secret manifests (stdin, one or more YAML documents) against
 the Kubernetes schema, by deserialising each into the official Python client's V1Secret.
 
-Beyond what deserialisation checks (types of every field), it refuses what the API server
-would refuse: a wrong apiVersion/kind, a field V1Secret does not have, a missing name, and a
+Documents of another kind (a ConfigMap beside the Secrets) are skipped; at least one must be a
+Secret. Beyond what deserialisation checks (types of every field), it refuses what the API
+server would refuse: a wrong apiVersion, a field V1Secret does not have, a missing name, and a
 `data` value that is not standard base64. Prints one line per Secret (its name and its data
 and stringData keys, never a value); exits 1 on the first invalid one.
 
@@ -42,9 +43,15 @@ def main():
     if not docs:
         fail("no document")
     allowed = set(V1Secret.attribute_map.values())
+    if not any(isinstance(d, dict) and d.get("kind") == "Secret" for d in docs):
+        fail("no document is a kind: Secret")
     for doc in docs:
         if not isinstance(doc, dict):
             fail("a document is not a mapping")
+        if doc.get("kind") != "Secret":
+            # Another object of a multi-document file: not this validator's business.
+            print(f"skipped {doc.get('kind')}")
+            continue
         extra = set(doc) - allowed
         if extra:
             fail(f"fields V1Secret does not have: {sorted(extra)}")

@@ -140,6 +140,17 @@ impl SopsFile {
         self.docs.len()
     }
 
+    /// The file's text as it was read.
+    pub(crate) fn source(&self) -> &str {
+        &self.src
+    }
+
+    /// Where the first document's `sops:` block starts (YAML), for copying it into a new
+    /// document: sops writes the same block, last, in every document.
+    pub(crate) fn metadata_start(&self) -> Option<usize> {
+        self.docs[0].root.get("sops").map(|e| e.key_span.start)
+    }
+
     /// Makes [`get`](Self::get) and [`set`](Self::set) act on document `n` (0-based). sops's
     /// own `set` and `--extract` only reach the first; the MAC and metadata edits still cover
     /// every document, so sops reads the result.

@@ -118,3 +118,97 @@ pub fn new_secret(
     let mac = cipher::encrypt(&Value::Str(mac_hex), &key, &lastmodified);
     Ok((render(&mac), key))
 }
+
+/// `src` (a verified multi-document YAML file) with a new document: the Secret
+/// `namespace/name` holding `value` (already encoded) at `kp`, encrypted with the file's data
+/// key under the file's rule, carrying a copy of the file's `sops:` block (from `meta_start`),
+/// and `lastmodified`/`mac` renewed in every block, as sops would write the file.
+#[allow(clippy::too_many_arguments)]
+pub fn append_secret(
+    src: &str,
+    meta_start: usize,
+    metadata: &super::metadata::Metadata,
+    key: &DataKey,
+    (namespace, name): (&str, &str),
+    kp: &KeyPath,
+    value: &SecretString,
+    now: GoTime,
+) -> Result<String, K> {
+    let keys: Vec<String> = kp.keys().into_iter().map(str::to_owned).collect();
+    let why = "the file's selection rule would encrypt apiVersion, kind or metadata of a new \
+               Secret, or leave its value clear; add the document with `sops edit`";
+    if keys.len() != 2 || !fits(&metadata.selection, &keys) {
+        return Err(K::CannotEdit {
+            path: kp.clone(),
+            why,
+        });
+    }
+    // The block runs from `sops:` to the end of the first document.
+    let rest = &src[meta_start..];
+    let end = rest.find("\n---").map_or(rest.len(), |i| i + 1);
+    let block = &rest[..end];
+    let unit = block
+        .lines()
+        .nth(1)
+        .map_or(4, |l| l.len() - l.trim_start().len())
+        .max(1);
+    let enc = cipher::encrypt(
+        &Value::Str(value.expose_secret().to_owned()),
+        key,
+        &walk::aad(&keys),
+    );
+    let s = |v: &str| YNode::Str(v.to_owned());
+    let body = emit::document(
+        &[
+            ("apiVersion".to_owned(), s("v1")),
+            ("kind".to_owned(), s("Secret")),
+            (
+                "metadata".to_owned(),
+                YNode::Map(vec![
+                    ("name".to_owned(), s(name)),
+                    ("namespace".to_owned(), s(namespace)),
+                ]),
+            ),
+            ("type".to_owned(), s("Opaque")),
+            (
+                keys[0].clone(),
+                YNode::Map(vec![(keys[1].clone(), YNode::Str(enc))]),
+            ),
+        ],
+        unit,
+    );
+    let mut text = src.to_owned();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str("---\n");
+    text.push_str(&body);
+    text.push_str(block);
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    let mut docs = Format::Yaml
+        .parse(&text)
+        .map_err(|(line, col, message)| K::Syntax { line, col, message })?;
+    let mac_hex = walk::decrypt_and_mac(
+        &mut docs,
+        key,
+        &metadata.selection,
+        Format::Yaml.metadata_test(),
+    )
+    .map_err(K::Value)?;
+    let lastmodified = now.format_rfc3339();
+    let mac = cipher::encrypt(&Value::Str(mac_hex), key, &lastmodified);
+    let edits = super::splice::metadata_edits(
+        Format::Yaml,
+        &text,
+        &docs,
+        &lastmodified,
+        &mac,
+        !metadata.rule_written,
+    );
+    super::splice::apply(&text, edits).map_err(|why| K::CannotEdit {
+        path: kp.clone(),
+        why,
+    })
+}

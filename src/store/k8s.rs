@@ -199,9 +199,8 @@ impl Diagnose for K8sError {
                  pass --encoding raw if this key really holds plain text"
                 .into(),
             Self::NoDocument { .. } => "check --document / --k8s-secret (--document N counts \
-                 from 0; --document KIND/NAME matches `kind` and `metadata.name`); cfsecret \
-                 creates a Secret only as a new file: give it its own file, or add the document \
-                 with `sops edit`"
+                 from 0; --document KIND/NAME matches `kind` and `metadata.name`); a write with \
+                 --k8s-secret NAMESPACE/NAME and no --document adds a missing Secret"
                 .into(),
         })
     }

@@ -70,6 +70,15 @@ impl SopsStore {
         Ok(Some((file, target)))
     }
 
+    /// Whether a missing Secret document is added to the file (`--k8s-secret` without
+    /// `--document`) rather than an error.
+    fn appends(&self, e: &Error) -> bool {
+        self.shape.secret.is_some()
+            && self.shape.document.is_none()
+            && e.code() == "document_not_found"
+            && self.format().is_ok_and(|f| f == Format::Yaml)
+    }
+
     /// Where a new file holds the key, and its encoding.
     fn new_target(&self) -> Target {
         let key = self.shape.key_for(&self.key, None);
@@ -144,8 +153,12 @@ impl SopsStore {
 
     /// The stored secret; `None` when the file or the key does not exist.
     pub fn read(&self) -> Result<Option<SecretString>, Error> {
-        let Some((file, t)) = self.open_target()? else {
-            return Ok(None);
+        let (file, t) = match self.open_target() {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            // The Secret is not in the file yet: a write adds it.
+            Err(e) if self.appends(&e) => return Ok(None),
+            Err(e) => return Err(e),
         };
         match file.get(&t.key) {
             Ok(s) => Ok(Some(t.encoding.decode(s, &self.path, &t.key)?)),
@@ -269,7 +282,22 @@ impl LockedSops<'_> {
     /// encrypted with (to read it back before the rename).
     fn render(&self, secret: &SecretString) -> Result<(Option<Rendered>, WriteOutcome), Error> {
         let format = self.store.format()?;
-        match self.store.open_target()? {
+        let opened = match self.store.open() {
+            Ok(Some(mut file)) => {
+                match self
+                    .store
+                    .shape
+                    .target(&mut file, &self.store.path, &self.store.key)
+                {
+                    Ok(target) => Some((file, target)),
+                    Err(e) if self.store.appends(&e) => return self.render_append(&file, secret),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(None) => None,
+            Err(e) => return Err(e),
+        };
+        match opened {
             Some((file, target)) => {
                 let key = file.data_key().clone();
                 let stored = target.encoding.encode(secret);
@@ -339,6 +367,61 @@ impl LockedSops<'_> {
                 ))
             }
         }
+    }
+
+    /// A new Secret document (`--k8s-secret`) appended to an existing multi-document file.
+    fn render_append(
+        &self,
+        file: &SopsFile,
+        secret: &SecretString,
+    ) -> Result<(Option<Rendered>, WriteOutcome), Error> {
+        let s = self
+            .store
+            .shape
+            .secret
+            .as_ref()
+            .expect("appends() checked it");
+        let target = self.store.new_target();
+        let stored = target.encoding.encode(secret);
+        let err = |k| Error::from(SopsError::new(&self.store.path, k));
+        let start = file.metadata_start().ok_or_else(|| {
+            err(SopsErrorKind::CannotEdit {
+                path: target.key.clone(),
+                why: "the first document has no `sops:` block to copy",
+            })
+        })?;
+        let text = crate::sops::k8s_secret::append_secret(
+            file.source(),
+            start,
+            file.metadata(),
+            file.data_key(),
+            (&s.namespace, &s.name),
+            &target.key,
+            &stored,
+            GoTime::now_utc(),
+        )
+        .map_err(err)?;
+        log::info!(
+            "{} has no Secret {}/{}: adding it as document {}",
+            self.store.path.display(),
+            s.namespace,
+            s.name,
+            file.documents()
+        );
+        Ok((
+            Some(Rendered {
+                text,
+                key: file.data_key().clone(),
+                at: target.key,
+                doc: file.documents(),
+                stored,
+            }),
+            WriteOutcome {
+                changed: true,
+                created_file: false,
+                added_key: true,
+            },
+        ))
     }
 
     /// Everything a write will need, checked without changing anything: the file opens and

@@ -167,25 +167,14 @@ fn a_missing_document_is_a_clear_error() {
     t.age_keys(&["keys/age-a.txt"]);
     sops_file(&t);
     let before = t.read("m.yaml");
-    for (flag, value) in [
-        ("--document", "3"),
-        ("--document", "Secret/nope"),
-        ("--k8s-secret", "other/second"),
+    for args in [
+        &["--document", "3"][..],
+        &["--document", "Secret/nope"],
+        &["--document", "Secret/nope", "--k8s-secret", "other/second"],
     ] {
-        let out = t
-            .cfsecret([
-                "set",
-                "--json",
-                "--file",
-                "m.yaml",
-                "--key",
-                "api-token",
-                flag,
-                value,
-            ])
-            .stdin("x")
-            .run()
-            .code(1);
+        let mut a = vec!["set", "--json", "--file", "m.yaml", "--key", "api-token"];
+        a.extend_from_slice(args);
+        let out = t.cfsecret(a).stdin("x").run().code(1);
         assert_eq!(out.json()["error"], "document_not_found", "{}", out.stdout);
     }
     let out = t
@@ -203,4 +192,52 @@ fn a_missing_document_is_a_clear_error() {
         .code(2);
     assert!(out.stderr.contains("KIND/NAME"), "{}", out.stderr);
     assert_eq!(t.read("m.yaml"), before, "never rewritten");
+}
+
+#[test]
+fn a_missing_secret_is_added_as_a_new_document() {
+    if !require("sops") {
+        return;
+    }
+    let mut t = Test::new();
+    t.age_keys(&["keys/age-a.txt"]);
+    sops_file(&t);
+    let token = canary("appended");
+    let store = [
+        "--file",
+        "m.yaml",
+        "--key",
+        "api-token",
+        "--k8s-secret",
+        "dns/third",
+        "--encoding",
+        "base64",
+    ];
+    let mut args = vec!["set"];
+    args.extend(store);
+    t.cfsecret(args)
+        .stdin(token.clone())
+        .run()
+        .success()
+        .hides(&token);
+    // sops verifies the MAC over all four documents; the new one is a Secret with the value
+    // base64 under data, its identity in clear text.
+    let plain = t.sops(["decrypt", "m.yaml"]).run().success().stdout;
+    let docs: Vec<&str> = plain.split("---\n").collect();
+    assert_eq!(docs.len(), 4, "{plain}");
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &token);
+    assert!(docs[3].contains("name: third") && docs[3].contains(&format!("api-token: {b64}")));
+    assert!(
+        t.read("m.yaml")
+            .contains("    name: third\n    namespace: dns\n")
+    );
+    if let Some(site) = crate::k8s::require_k8s_client() {
+        crate::k8s::validate_secret(&t, &site, "m.yaml");
+    }
+    reads(
+        &t,
+        &["--key", "api-token", "--k8s-secret", "dns/third"],
+        &token,
+    );
+    assert_eq!(t.files_containing(&token), Vec::<std::path::PathBuf>::new());
 }

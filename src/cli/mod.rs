@@ -56,6 +56,7 @@ pub fn run() -> u8 {
         }
         Command::Man { dir } => return man(dir.as_deref(), cli.global.quiet),
     };
+    let result = commands::then::after(&cli.command, &cli.global, result);
     let runlog = runlog::RunLog::for_command(&cli.command, &cli.global);
     match result {
         Ok((report, exit)) => {

@@ -93,6 +93,11 @@ impl RunLog {
         if self.check {
             push("check", "true");
         }
+        // `--then` hooks: a failure is exit 7 while the store is fine, so say which part failed.
+        if fields.contains_key("then") {
+            let failed = fields.get("then_failed").and_then(|v| v.as_bool()) == Some(true);
+            push("then", if failed { "failed" } else { "ok" });
+        }
         match outcome {
             Outcome::Ok(_) => push("result", "ok"),
             Outcome::Err(e, exit) => {

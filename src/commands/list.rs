@@ -9,14 +9,14 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use crate::args::{GlobalArgs, StoreArgs};
+use crate::args::GlobalArgs;
 use crate::manage_args::ListArgs;
 use crate::cloudflare::{Op, Owner, Token, api_time};
 use crate::error::Error;
 use crate::lifecycle::naming;
 use crate::lifecycle::session::{self, AuthSource, Session};
 use crate::output::Report;
-use crate::store::Store;
+use crate::store::{Store, StoreSpec};
 use crate::terminal::sanitize_line;
 
 use super::manage_error::ManageError;
@@ -45,21 +45,17 @@ fn stores(args: &ListArgs) -> Result<Vec<Store>, Error> {
     }
     let mut out = Vec::new();
     for (file, key) in args.file.iter().zip(&args.key) {
-        out.push(Store::from_args(&StoreArgs {
+        out.push(Store::open(&StoreSpec {
             file: Some(file.clone()),
             key: Some(key.clone()),
-            keyring: None,
-            keyring_backend: None,
-            age: None,
+            ..StoreSpec::default()
         })?);
     }
     for entry in &args.keyring {
-        out.push(Store::from_args(&StoreArgs {
-            file: None,
-            key: None,
+        out.push(Store::open(&StoreSpec {
             keyring: Some(entry.clone()),
             keyring_backend: args.keyring_backend,
-            age: None,
+            ..StoreSpec::default()
         })?);
     }
     Ok(out)

@@ -13,5 +13,6 @@ pub(crate) mod roll;
 pub(crate) mod rotate;
 pub(crate) mod set;
 pub(crate) mod stdin;
+pub(crate) mod then;
 pub(crate) mod verify;
 pub(crate) mod verify_more;

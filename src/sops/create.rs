@@ -134,7 +134,12 @@ fn age_list(entries: &[AgeEntry]) -> YNode {
     )
 }
 
-fn metadata_tree(plan: &Plan, groups: &[Vec<AgeEntry>], lastmodified: &str, mac: &str) -> YNode {
+pub(crate) fn metadata_tree(
+    plan: &Plan,
+    groups: &[Vec<AgeEntry>],
+    lastmodified: &str,
+    mac: &str,
+) -> YNode {
     let mut m = Vec::new();
     if groups.len() > 1 {
         m.push(("shamir_threshold".into(), YNode::Int(plan.threshold as i64)));

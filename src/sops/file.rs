@@ -39,6 +39,8 @@ pub(crate) struct SopsFile {
     docs: Vec<Document>,
     metadata: Metadata,
     key: DataKey,
+    /// The document [`get`](Self::get) and [`set`](Self::set) act on (sops: always the first).
+    doc: usize,
 }
 
 impl std::fmt::Debug for SopsFile {
@@ -135,7 +137,47 @@ impl SopsFile {
             docs,
             metadata,
             key,
+            doc: 0,
         })
+    }
+
+    /// How many documents the file holds (YAML may hold several; sops puts the same metadata
+    /// in each and one MAC covers them all).
+    pub(crate) fn documents(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// The file's text as it was read.
+    pub(crate) fn source(&self) -> &str {
+        &self.src
+    }
+
+    /// Where the first document's `sops:` block starts (YAML), for copying it into a new
+    /// document: sops writes the same block, last, in every document.
+    pub(crate) fn metadata_start(&self) -> Option<usize> {
+        self.docs[0].root.get("sops").map(|e| e.key_span.start)
+    }
+
+    /// Makes [`get`](Self::get) and [`set`](Self::set) act on document `n` (0-based). sops's
+    /// own `set` and `--extract` only reach the first; the MAC and metadata edits still cover
+    /// every document, so sops reads the result.
+    pub(crate) fn select_document(&mut self, n: usize) -> bool {
+        if n < self.docs.len() {
+            self.doc = n;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The file's format.
+    pub(crate) fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The parsed metadata.
+    pub(crate) fn metadata(&self) -> &Metadata {
+        &self.metadata
     }
 
     /// Every age recipient the file is encrypted to (for rescue files).
@@ -207,12 +249,12 @@ impl SopsFile {
     /// The typed value at `kp`, decrypted.
     fn get_value(&self, kp: &KeyPath) -> Result<Value, SopsError> {
         self.check_path(kp)?;
-        let route = match locate(&self.docs[0].root, kp, self.format) {
+        let route = match locate(&self.docs[self.doc].root, kp, self.format) {
             Ok(Located::Found(route)) => route,
             Ok(Located::Missing { .. }) => return Err(self.err(K::KeyNotFound(kp.clone()))),
             Err(blocked) => return Err(self.blocked(kp, blocked)),
         };
-        let scalar = match node_at(&self.docs[0].root, &route) {
+        let scalar = match node_at(&self.docs[self.doc].root, &route) {
             NodeRef::Node(Node::Scalar(s)) => s,
             NodeRef::Node(n) => {
                 return Err(self.err(K::NotAValue {
@@ -287,11 +329,11 @@ impl SopsFile {
             });
         }
         let located =
-            locate(&self.docs[0].root, kp, self.format).map_err(|b| self.blocked(kp, b))?;
+            locate(&self.docs[self.doc].root, kp, self.format).map_err(|b| self.blocked(kp, b))?;
         let keys = kp.keys();
         let (route, remaining) = match located {
             Located::Found(route) => {
-                match node_at(&self.docs[0].root, &route) {
+                match node_at(&self.docs[self.doc].root, &route) {
                     NodeRef::Node(n @ (Node::Map(_) | Node::Seq(_))) => {
                         return Err(self.err(K::NotAValue {
                             path: kp.clone(),
@@ -311,7 +353,7 @@ impl SopsFile {
             Located::Missing { route, remaining } => (route, remaining),
         };
         let added = !remaining.is_empty();
-        let at = super::route::landed(&self.docs[0].root, kp, &route, &remaining);
+        let at = super::route::landed(&self.docs[self.doc].root, kp, &route, &remaining);
         let stack = self.comment_stack(&route, added.then_some(remaining.len()));
         if !self.metadata.selection.should_encrypt(&keys, &stack, false) {
             let (field, value) = self.metadata.selection.rule.field();
@@ -329,7 +371,7 @@ impl SopsFile {
                 splice::insertion(
                     self.format,
                     &self.src,
-                    &self.docs[0].root,
+                    &self.docs[self.doc].root,
                     &route,
                     &remaining,
                     &enc,
@@ -344,7 +386,7 @@ impl SopsFile {
             let mut leaf = Scalar::new(Value::Str(enc.clone()), Span::default());
             leaf.mac_bytes = Some(mac_bytes);
             route::graft(
-                &mut self.docs[0].root,
+                &mut self.docs[self.doc].root,
                 &route,
                 &remaining,
                 Node::Scalar(leaf),
@@ -352,15 +394,23 @@ impl SopsFile {
             );
         } else {
             edits.push(
-                splice::replacement(self.format, &self.src, &self.docs[0].root, &route, &enc)
-                    .map_err(|why| {
-                        self.err(K::CannotEdit {
-                            path: kp.clone(),
-                            why,
-                        })
-                    })?,
+                splice::replacement(
+                    self.format,
+                    &self.src,
+                    &self.docs[self.doc].root,
+                    &route,
+                    &enc,
+                )
+                .map_err(|why| {
+                    self.err(K::CannotEdit {
+                        path: kp.clone(),
+                        why,
+                    })
+                })?,
             );
-            if let NodeMut::Node(Node::Scalar(s)) = node_at_mut(&mut self.docs[0].root, &route) {
+            if let NodeMut::Node(Node::Scalar(s)) =
+                node_at_mut(&mut self.docs[self.doc].root, &route)
+            {
                 s.value = Value::Str(enc);
                 s.mac_bytes = Some(mac_bytes);
             } else {
@@ -406,7 +456,7 @@ impl SopsFile {
         }
         let is_meta = self.format.metadata_test();
         let mut stack = Vec::new();
-        let mut cur = NodeRef::Map(&self.docs[0].root);
+        let mut cur = NodeRef::Map(&self.docs[self.doc].root);
         for hop in route {
             let texts =
                 |before: Vec<&str>| before.into_iter().map(str::to_owned).collect::<Vec<_>>();

@@ -78,8 +78,7 @@ impl KeyPath {
         Ok(Self(steps))
     }
 
-    /// A path of map keys (tests).
-    #[cfg(test)]
+    /// A path of map keys.
     pub(crate) fn from_keys<I: IntoIterator<Item = S>, S: Into<String>>(keys: I) -> Self {
         Self(keys.into_iter().map(|k| Step::Key(k.into())).collect())
     }

@@ -18,6 +18,7 @@ pub(crate) mod file;
 pub(crate) mod format;
 pub(crate) mod gotime;
 pub(crate) mod json;
+pub(crate) mod k8s_secret;
 pub(crate) mod keypath;
 pub(crate) mod metadata;
 #[cfg(test)]

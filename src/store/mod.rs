@@ -5,6 +5,7 @@
 
 pub(crate) mod atomic;
 pub(crate) mod error;
+pub(crate) mod k8s;
 pub(crate) mod keyring;
 pub(crate) mod lock;
 pub(crate) mod paths;
@@ -69,6 +70,29 @@ pub(crate) struct StoreSpec {
     pub(crate) keyring_backend: Option<KeyringBackend>,
     /// `--age`.
     pub(crate) age: Option<String>,
+    /// `--k8s-secret NAMESPACE/NAME`.
+    pub(crate) k8s_secret: Option<String>,
+    /// `--encoding`.
+    pub(crate) encoding: Option<k8s::Encoding>,
+    /// `--document`.
+    pub(crate) document: Option<String>,
+}
+
+/// The Kubernetes options of `--file`, parsed.
+fn shape_of(args: &StoreSpec) -> Result<k8s::Shape, Error> {
+    Ok(k8s::Shape {
+        secret: args
+            .k8s_secret
+            .as_deref()
+            .map(k8s::SecretRef::parse)
+            .transpose()?,
+        encoding: args.encoding,
+        document: args
+            .document
+            .as_deref()
+            .map(k8s::DocSelector::parse)
+            .transpose()?,
+    })
 }
 
 impl Store {
@@ -79,7 +103,9 @@ impl Store {
                 let key = KeyPath::parse(key).map_err(|e| UsageError::new(e.to_string()).with_hint(
                     "use a top-level key name, or sops's index syntax: --key '[\"cloudflare\"][\"api_token\"]'",
                 ))?;
-                Ok(Self::Sops(SopsStore::new(file, key, args.age.clone())))
+                Ok(Self::Sops(
+                    SopsStore::new(file, key, args.age.clone()).with_shape(shape_of(args)?),
+                ))
             }
             (None, None, Some(entry)) => Ok(Self::Keyring(KeyringStore::parse(
                 "--keyring",

@@ -11,6 +11,7 @@ use secrecy::SecretString;
 
 use super::atomic;
 use super::error::StoreError;
+use super::k8s::{Encoding, Shape, Target};
 use super::lock::{self, StoreLock};
 use crate::error::Error;
 use crate::keys::identities::Identities;
@@ -27,6 +28,8 @@ pub(crate) struct SopsStore {
     key: KeyPath,
     /// Recipients for a new file (`--age` or `SOPS_AGE_RECIPIENTS`).
     recipients: Option<String>,
+    /// Kubernetes Secret options: the document, the encoding, a new file's shape.
+    shape: Shape,
 }
 
 /// What a write did (or, in check mode, would do).
@@ -47,6 +50,50 @@ impl SopsStore {
             path: path.into(),
             key,
             recipients,
+            shape: Shape::default(),
+        }
+    }
+
+    /// The same store with Kubernetes options (`--k8s-secret`, `--encoding`, `--document`).
+    pub fn with_shape(mut self, shape: Shape) -> Self {
+        self.shape = shape;
+        self
+    }
+
+    /// The file opened, with the document holding the key selected, and where the key is.
+    fn open_target(&self) -> Result<Option<(SopsFile, Target)>, Error> {
+        let Some(mut file) = self.open()? else {
+            return Ok(None);
+        };
+        let target = self.shape.target(&mut file, &self.path, &self.key)?;
+        Ok(Some((file, target)))
+    }
+
+    /// Whether a missing Secret document is added to the file (`--k8s-secret` without
+    /// `--document`) rather than an error.
+    fn appends(&self, e: &Error) -> bool {
+        self.shape.secret.is_some()
+            && self.shape.document.is_none()
+            && e.code() == "document_not_found"
+            && self.format().is_ok_and(|f| f == Format::Yaml)
+    }
+
+    /// Where a new file holds the key, and its encoding.
+    fn new_target(&self) -> Target {
+        let key = self.shape.key_for(&self.key, None);
+        let under_data = key.keys().first() == Some(&"data");
+        let encoding =
+            self.shape
+                .encoding
+                .unwrap_or(if self.shape.secret.is_some() && under_data {
+                    Encoding::Base64
+                } else {
+                    Encoding::Raw
+                });
+        Target {
+            doc: 0,
+            key,
+            encoding,
         }
     }
 
@@ -105,11 +152,15 @@ impl SopsStore {
 
     /// The stored secret; `None` when the file or the key does not exist.
     pub(crate) fn read(&self) -> Result<Option<SecretString>, Error> {
-        let Some(file) = self.open()? else {
-            return Ok(None);
+        let (file, t) = match self.open_target() {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(None),
+            // The Secret is not in the file yet: a write adds it.
+            Err(e) if self.appends(&e) => return Ok(None),
+            Err(e) => return Err(e),
         };
-        match file.get(&self.key) {
-            Ok(s) => Ok(Some(s)),
+        match file.get(&t.key) {
+            Ok(s) => Ok(Some(t.encoding.decode(s, &self.path, &t.key)?)),
             Err(SopsError {
                 kind: SopsErrorKind::KeyNotFound(_),
                 ..
@@ -120,9 +171,9 @@ impl SopsStore {
 
     /// Like [`read`](Self::read), but a missing file or key is an error.
     pub(crate) fn read_required(&self) -> Result<SecretString, Error> {
-        match self.open()? {
+        match self.open_target()? {
             None => Err(SopsError::new(&self.path, SopsErrorKind::Missing).into()),
-            Some(file) => Ok(file.get(&self.key)?),
+            Some((file, t)) => Ok(t.encoding.decode(file.get(&t.key)?, &self.path, &t.key)?),
         }
     }
 
@@ -202,6 +253,10 @@ struct Rendered {
     /// Where the value is in the new text (a list position may differ from the one asked for:
     /// past a list's end sops appends).
     at: KeyPath,
+    /// The document the value is in.
+    doc: usize,
+    /// The text stored at `at` (the secret, encoded as the key needs).
+    stored: SecretString,
 }
 
 /// The result of the checks before an irreversible step.
@@ -223,10 +278,26 @@ impl LockedSops<'_> {
     /// encrypted with (to read it back before the rename).
     fn render(&self, secret: &SecretString) -> Result<(Option<Rendered>, WriteOutcome), Error> {
         let format = self.store.format()?;
-        match self.store.open()? {
-            Some(file) => {
+        let opened = match self.store.open() {
+            Ok(Some(mut file)) => {
+                match self
+                    .store
+                    .shape
+                    .target(&mut file, &self.store.path, &self.store.key)
+                {
+                    Ok(target) => Some((file, target)),
+                    Err(e) if self.store.appends(&e) => return self.render_append(&file, secret),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(None) => None,
+            Err(e) => return Err(e),
+        };
+        match opened {
+            Some((file, target)) => {
                 let key = file.data_key().clone();
-                let mut result = file.set(&self.store.key, secret, GoTime::now_utc())?;
+                let stored = target.encoding.encode(secret);
+                let mut result = file.set(&target.key, &stored, GoTime::now_utc())?;
                 if crate::faults::hit("store.render").is_err()
                     && let Some(t) = result.text.as_mut()
                 {
@@ -239,7 +310,16 @@ impl LockedSops<'_> {
                     added_key: result.added,
                 };
                 let at = result.at;
-                Ok((result.text.map(|text| Rendered { text, key, at }), outcome))
+                Ok((
+                    result.text.map(|text| Rendered {
+                        text,
+                        key,
+                        at,
+                        doc: target.doc,
+                        stored,
+                    }),
+                    outcome,
+                ))
             }
             None => {
                 let cwd = std::env::current_dir().map_err(|e| {
@@ -248,14 +328,32 @@ impl LockedSops<'_> {
                 let plan =
                     config::plan(&cwd, &self.store.path, self.store.recipients.as_deref())
                         .map_err(|e| SopsError::new(&self.store.path, SopsErrorKind::Config(e)))?;
-                let (text, key) =
-                    create::new_file(format, &self.store.key, secret, &plan, GoTime::now_utc())
-                        .map_err(|k| SopsError::new(&self.store.path, k))?;
+                let target = self.store.new_target();
+                let stored = target.encoding.encode(secret);
+                let now = GoTime::now_utc();
+                let made = match &self.store.shape.secret {
+                    Some(s) if format == Format::Yaml => crate::sops::k8s_secret::new_secret(
+                        &s.namespace,
+                        &s.name,
+                        &target.key,
+                        &stored,
+                        plan,
+                        now,
+                    ),
+                    Some(_) => Err(SopsErrorKind::CannotEdit {
+                        path: target.key.clone(),
+                        why: "--k8s-secret creates a YAML manifest: name a .yaml or .yml file",
+                    }),
+                    None => create::new_file(format, &target.key, &stored, &plan, now),
+                };
+                let (text, key) = made.map_err(|k| SopsError::new(&self.store.path, k))?;
                 Ok((
                     Some(Rendered {
                         text,
                         key,
-                        at: self.store.key.clone(),
+                        at: target.key,
+                        doc: 0,
+                        stored,
                     }),
                     WriteOutcome {
                         changed: true,
@@ -265,6 +363,61 @@ impl LockedSops<'_> {
                 ))
             }
         }
+    }
+
+    /// A new Secret document (`--k8s-secret`) appended to an existing multi-document file.
+    fn render_append(
+        &self,
+        file: &SopsFile,
+        secret: &SecretString,
+    ) -> Result<(Option<Rendered>, WriteOutcome), Error> {
+        let s = self
+            .store
+            .shape
+            .secret
+            .as_ref()
+            .expect("appends() checked it");
+        let target = self.store.new_target();
+        let stored = target.encoding.encode(secret);
+        let err = |k| Error::from(SopsError::new(&self.store.path, k));
+        let start = file.metadata_start().ok_or_else(|| {
+            err(SopsErrorKind::CannotEdit {
+                path: target.key.clone(),
+                why: "the first document has no `sops:` block to copy",
+            })
+        })?;
+        let text = crate::sops::k8s_secret::append_secret(
+            file.source(),
+            start,
+            file.metadata(),
+            file.data_key(),
+            (&s.namespace, &s.name),
+            &target.key,
+            &stored,
+            GoTime::now_utc(),
+        )
+        .map_err(err)?;
+        log::info!(
+            "{} has no Secret {}/{}: adding it as document {}",
+            self.store.path.display(),
+            s.namespace,
+            s.name,
+            file.documents()
+        );
+        Ok((
+            Some(Rendered {
+                text,
+                key: file.data_key().clone(),
+                at: target.key,
+                doc: file.documents(),
+                stored,
+            }),
+            WriteOutcome {
+                changed: true,
+                created_file: false,
+                added_key: true,
+            },
+        ))
     }
 
     /// Everything a write will need, checked without changing anything: the file opens and
@@ -278,7 +431,7 @@ impl LockedSops<'_> {
         let (text, _) = self.render(probe_value)?;
         let len = match &text {
             Some(r) => {
-                self.parse_back(r, probe_value)?;
+                self.parse_back(r)?;
                 r.text.len()
             }
             None => std::fs::metadata(&self.real).map_or(0, |m| m.len() as usize),
@@ -309,7 +462,7 @@ impl LockedSops<'_> {
 
     /// Checks that the rendered text opens as a SOPS file with its data key (every value, the
     /// MAC) and holds `secret` at the key: the guard before anything is renamed into place.
-    fn parse_back(&self, rendered: &Rendered, secret: &SecretString) -> Result<(), Error> {
+    fn parse_back(&self, rendered: &Rendered) -> Result<(), Error> {
         let refuse = |why: String| -> Error {
             StoreError::io(
                 "write a file it can read back to",
@@ -320,10 +473,11 @@ impl LockedSops<'_> {
             )
             .into()
         };
-        let file = SopsFile::open_with_key(&self.real, rendered.text.clone(), &rendered.key)
+        let mut file = SopsFile::open_with_key(&self.real, rendered.text.clone(), &rendered.key)
             .map_err(|e| refuse(e.to_string()))?;
+        file.select_document(rendered.doc);
         let got = file.get(&rendered.at).map_err(|e| refuse(e.to_string()))?;
-        if !crate::secret::eq(&got, secret) {
+        if !crate::secret::eq(&got, &rendered.stored) {
             return Err(refuse("the key holds another value".into()));
         }
         Ok(())
@@ -427,7 +581,7 @@ impl LockedSops<'_> {
         let (rendered, outcome) = self.render(secret)?;
         match rendered {
             Some(rendered) => {
-                self.parse_back(&rendered, secret)?;
+                self.parse_back(&rendered)?;
                 let text = &rendered.text;
                 let reserved = self.reserved.borrow_mut().take();
                 match reserved {

@@ -10,7 +10,7 @@ use super::args::{AuthArgs, KeyringBackend, Preset, StoreArgs};
 
 /// `verify --probe`, `--expect`, `--preset`, `--warn-remaining`, `--min-remaining`.
 #[derive(Debug, Args, Clone, Default)]
-pub struct VerifyManageArgs {
+pub(crate) struct VerifyManageArgs {
     /// Call one read-only endpoint per permission family with the stored token, and report
     /// `N/M checks passed` (exit 3 if an expected check fails). Never changes anything.
     #[arg(long)]
@@ -32,7 +32,7 @@ pub struct VerifyManageArgs {
 
 /// `list`
 #[derive(Debug, Args)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// A SOPS file to look in (repeatable; pairs with the --key at the same position).
     #[arg(long = "file", value_name = "PATH")]
     pub file: Vec<PathBuf>,
@@ -59,7 +59,7 @@ pub struct ListArgs {
 
 /// `revoke`
 #[derive(Debug, Args)]
-pub struct RevokeArgs {
+pub(crate) struct RevokeArgs {
     #[command(flatten)]
     pub store: StoreArgs,
     /// Revoke this token id instead of a stored one (incidents): needs the management

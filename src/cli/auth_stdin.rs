@@ -12,8 +12,8 @@ use zeroize::Zeroizing;
 
 use crate::args::{Cli, Command};
 use crate::cloudflare::ManagementCredential;
-use crate::lifecycle::stdin_credential::{provide, source};
 use crate::error::{Error, UsageError};
+use crate::lifecycle::stdin_credential::{provide, source};
 
 /// A token is under 100 bytes; anything near this is not a token.
 const MAX_LEN: u64 = 64 * 1024;

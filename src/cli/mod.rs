@@ -3,8 +3,8 @@
 // The flags are their own module (`crate::args`), so `commands` can take them without
 // importing the dispatcher; the old path stays.
 pub(crate) use crate::args;
-mod boundary;
 mod auth_stdin;
+mod boundary;
 mod runlog;
 mod usage;
 

@@ -72,7 +72,13 @@ pub(crate) fn run(
     let groups = run
         .session
         .block_on(manager.permission_groups(&owner, &PermissionGroupFilter::default()))?;
-    let (next, diff) = converge::plan(&current, &declared, args.expires_in.is_some(), &groups, jiff::Timestamp::now());
+    let (next, diff) = converge::plan(
+        &current,
+        &declared,
+        args.expires_in.is_some(),
+        &groups,
+        jiff::Timestamp::now(),
+    );
     if diff.is_empty() {
         let msg = with_notes(format!(
             "{} already holds an active token (id {}) as requested; use --force to mint a new one",

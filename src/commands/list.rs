@@ -10,11 +10,11 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use crate::args::GlobalArgs;
-use crate::manage_args::ListArgs;
 use crate::cloudflare::{Op, Owner, Token, api_time};
 use crate::error::Error;
 use crate::lifecycle::naming;
 use crate::lifecycle::session::{self, AuthSource, Session};
+use crate::manage_args::ListArgs;
 use crate::output::Report;
 use crate::store::{Store, StoreSpec};
 use crate::terminal::sanitize_line;

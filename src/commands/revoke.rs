@@ -6,12 +6,12 @@
 use serde_json::Value;
 
 use crate::args::GlobalArgs;
-use crate::manage_args::RevokeArgs;
 use crate::cloudflare::{Deletion, Op};
 use crate::error::Error;
 use crate::lifecycle::journal::Pending;
 use crate::lifecycle::session::{self, AuthSource, Session};
 use crate::lifecycle::{LifecycleError, Run};
+use crate::manage_args::RevokeArgs;
 use crate::output::Report;
 use crate::store::Store;
 

@@ -22,22 +22,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::cli::args::{Command as Cli, GlobalArgs};
+use crate::args::{Command as Cli, GlobalArgs};
 use crate::error::{Diagnose, Error, Exit};
 use crate::output::Report;
 
-/// The environment variables a `--then` command gets, besides cfsecret's own environment.
-pub const VARS: [&str; 5] = [
-    "CFSECRET_STORE",
-    "CFSECRET_KEY",
-    "CFSECRET_ACTION",
-    "CFSECRET_TOKEN_ID",
-    "CFSECRET_OLD_TOKEN_ID",
-];
-
 /// Variables holding a credential cfsecret may have read (a value that *is* a secret; paths to
 /// key files and key commands stay, so a hook can run sops): removed from the child.
-pub const SCRUBBED: [&str; 5] = [
+pub(crate) const SCRUBBED: [&str; 5] = [
     "CLOUDFLARE_API_TOKEN",
     "CLOUDFLARE_API_KEY",
     "CLOUDFLARE_GLOBAL_KEY",
@@ -52,14 +43,14 @@ const OUTPUT_LIMIT: u64 = 64 * 1024;
 const STORE_CHANGED: [&str; 4] = ["created", "rolled", "rotated", "stored"];
 
 /// Whether `--then` commands run after this report.
-pub fn due(report: &Report, check: bool) -> bool {
+pub(crate) fn due(report: &Report, check: bool) -> bool {
     !check && report.changed && STORE_CHANGED.contains(&report.action)
 }
 
 /// Runs the `--then` commands of `command` after its result, when they are due: after a
 /// successful write, and after a rotation whose new token is stored and verified but whose old
 /// one could not be revoked (exit 4: consumers still need the new token).
-pub fn after(
+pub(crate) fn after(
     command: &Cli,
     global: &GlobalArgs,
     result: Result<(Report, Exit), Error>,
@@ -181,19 +172,19 @@ impl Ran {
 
 /// The results of the `--then` commands, for the report.
 #[derive(Debug)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     ran: Vec<Ran>,
     skipped: Vec<String>,
 }
 
 impl Outcome {
     /// Whether a command failed.
-    pub fn failed(&self) -> bool {
+    pub(crate) fn failed(&self) -> bool {
         self.ran.iter().any(|r| !r.ok())
     }
 
     /// The `"then"` array.
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         let mut all: Vec<Value> = self.ran.iter().map(Ran::json).collect();
         all.extend(
             self.skipped
@@ -204,7 +195,7 @@ impl Outcome {
     }
 
     /// One sentence for the human message.
-    pub fn sentence(&self) -> String {
+    pub(crate) fn sentence(&self) -> String {
         match self.ran.iter().find(|r| !r.ok()) {
             None => format!("then: {} command(s) succeeded", self.ran.len()),
             Some(r) => format!(
@@ -221,7 +212,7 @@ impl Outcome {
     }
 
     /// Adds the outcome to a report.
-    pub fn add_to(&self, report: Report) -> Report {
+    pub(crate) fn add_to(&self, report: Report) -> Report {
         let mut report = report.field("then", self.json());
         if self.failed() {
             report = report.field("then_failed", true);
@@ -267,7 +258,7 @@ fn vars(report: &Report) -> Vec<(&'static str, String)> {
 
 /// Runs the commands in order, stopping at the first failure; prints their output on stderr
 /// (escaped; with `quiet`, only a failed command's).
-pub fn run_all(cmds: &[String], report: &Report, timeout: Duration, quiet: bool) -> Outcome {
+pub(crate) fn run_all(cmds: &[String], report: &Report, timeout: Duration, quiet: bool) -> Outcome {
     let vars = vars(report);
     let mut ran = Vec::new();
     let mut skipped = Vec::new();

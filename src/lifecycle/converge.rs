@@ -14,10 +14,8 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::cloudflare::{NewToken, PermissionGroup, PermissionGroupRef, Policy, Token, api_time};
 use crate::permissions::policy;
-use crate::cloudflare::{
-    NewToken, PermissionGroup, PermissionGroupRef, Policy, Token, api_time,
-};
 
 /// What differs between the token and the declared one.
 #[derive(Debug, Default)]

@@ -27,4 +27,3 @@ pub(crate) fn credential() -> Result<Option<ManagementCredential>, Error> {
         None => Ok(None),
     }
 }
-

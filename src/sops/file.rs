@@ -170,11 +170,6 @@ impl SopsFile {
         }
     }
 
-    /// The file's format.
-    pub(crate) fn format(&self) -> Format {
-        self.format
-    }
-
     /// The parsed metadata.
     pub(crate) fn metadata(&self) -> &Metadata {
         &self.metadata

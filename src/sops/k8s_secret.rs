@@ -22,7 +22,7 @@ use super::walk;
 use super::yaml::emit::{self, YNode};
 
 /// The rule Flux's documentation gives for Secret manifests.
-pub const FLUX_RULE: &str = "^(data|stringData)$";
+pub(crate) const FLUX_RULE: &str = "^(data|stringData)$";
 
 /// Whether `sel` keeps the manifest's identity clear and encrypts the value at `keys`.
 fn fits(sel: &Selection, keys: &[String]) -> bool {
@@ -41,7 +41,7 @@ fn fits(sel: &Selection, keys: &[String]) -> bool {
 
 /// The text of a new Secret `namespace/name` holding `value` (already encoded as it is to be
 /// stored) at `kp` (`["stringData"][K]` or `["data"][K]`).
-pub fn new_secret(
+pub(crate) fn new_secret(
     namespace: &str,
     name: &str,
     kp: &KeyPath,
@@ -121,7 +121,7 @@ pub fn new_secret(
 /// key under the file's rule, carrying a copy of the file's `sops:` block (from `meta_start`),
 /// and `lastmodified`/`mac` renewed in every block, as sops would write the file.
 #[allow(clippy::too_many_arguments)]
-pub fn append_secret(
+pub(crate) fn append_secret(
     src: &str,
     meta_start: usize,
     metadata: &super::metadata::Metadata,

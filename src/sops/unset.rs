@@ -85,7 +85,7 @@ fn removal(
 impl SopsFile {
     /// Removes the value at `kp`, returning the new file text; `None` when there is no such
     /// key. Nothing is written here.
-    pub fn unset(mut self, kp: &KeyPath, now: GoTime) -> Result<Option<String>, SopsError> {
+    pub(crate) fn unset(mut self, kp: &KeyPath, now: GoTime) -> Result<Option<String>, SopsError> {
         self.check_path(kp)?;
         let route = match locate(&self.docs[0].root, kp, self.format) {
             Ok(Located::Found(route)) => route,

@@ -19,7 +19,7 @@ use crate::sops::{KeyPath, SopsFile};
 
 /// How the secret is written at its key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// As is.
     Raw,
     /// Standard base64 with padding (Kubernetes `data:`).
@@ -28,7 +28,7 @@ pub enum Encoding {
 
 /// Which document of a multi-document YAML file the key is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DocSelector {
+pub(crate) enum DocSelector {
     /// The document at this position, 0-based (`--document 1`).
     Index(usize),
     /// The document with this `kind` and `metadata.name` (`--document Secret/cloudflare`).
@@ -42,7 +42,7 @@ pub enum DocSelector {
 
 impl DocSelector {
     /// Parses `--document N` or `--document KIND/NAME`.
-    pub fn parse(s: &str) -> Result<Self, UsageError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, UsageError> {
         if let Ok(n) = s.parse::<usize>() {
             return Ok(Self::Index(n));
         }
@@ -74,7 +74,7 @@ impl fmt::Display for DocSelector {
 /// `--k8s-secret NAMESPACE/NAME`: the Secret a new file is created as, and the document an
 /// existing file's key is looked up in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretRef {
+pub(crate) struct SecretRef {
     /// `metadata.namespace`
     pub namespace: String,
     /// `metadata.name`
@@ -95,7 +95,7 @@ fn dns_name(s: &str, max: usize, dots: bool) -> bool {
 
 impl SecretRef {
     /// Parses `NAMESPACE/NAME`, each as Kubernetes names them.
-    pub fn parse(s: &str) -> Result<Self, UsageError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, UsageError> {
         let bad = || {
             UsageError::new(format!(
                 "--k8s-secret {}: expected NAMESPACE/NAME with Kubernetes names \
@@ -117,7 +117,7 @@ impl SecretRef {
 
 /// The Kubernetes options of a SOPS store.
 #[derive(Debug, Clone, Default)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// `--k8s-secret`
     pub secret: Option<SecretRef>,
     /// `--encoding` (`None`: automatic).
@@ -128,7 +128,7 @@ pub struct Shape {
 
 /// Where the secret is in an opened file, and how it is encoded.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// The document (0-based).
     pub doc: usize,
     /// The key path in that document.
@@ -139,7 +139,7 @@ pub struct Target {
 
 /// A Kubernetes-shape problem with a file's content.
 #[derive(Debug)]
-pub enum K8sError {
+pub(crate) enum K8sError {
     /// The stored value is not valid base64 where base64 is expected.
     NotBase64 {
         /// The file.
@@ -216,7 +216,7 @@ fn field(file: &mut SopsFile, doc: usize, keys: &[&str]) -> Option<String> {
 impl Shape {
     /// The key path a `--key` names: with `--k8s-secret`, a single data key (`api-token`) is
     /// placed under `data` or `stringData`; `in_data` says which the file already uses.
-    pub fn key_for(&self, key: &KeyPath, in_data: Option<bool>) -> KeyPath {
+    pub(crate) fn key_for(&self, key: &KeyPath, in_data: Option<bool>) -> KeyPath {
         let single = match key.steps() {
             [Step::Key(k)] if k != "data" && k != "stringData" => k.clone(),
             _ => return key.clone(),
@@ -233,7 +233,7 @@ impl Shape {
     }
 
     /// Finds the document and key in an opened file, and selects the document.
-    pub fn target(
+    pub(crate) fn target(
         &self,
         file: &mut SopsFile,
         path: &std::path::Path,
@@ -298,7 +298,7 @@ impl Shape {
 
 impl Encoding {
     /// The text stored for `secret`.
-    pub fn encode(self, secret: &SecretString) -> SecretString {
+    pub(crate) fn encode(self, secret: &SecretString) -> SecretString {
         match self {
             Self::Raw => secret.clone(),
             Self::Base64 => crate::secret::from_string(
@@ -308,7 +308,7 @@ impl Encoding {
     }
 
     /// The secret a stored text holds. Strict, as the Kubernetes API server decodes.
-    pub fn decode(
+    pub(crate) fn decode(
         self,
         stored: SecretString,
         path: &std::path::Path,

@@ -55,7 +55,7 @@ impl SopsStore {
     }
 
     /// The same store with Kubernetes options (`--k8s-secret`, `--encoding`, `--document`).
-    pub fn with_shape(mut self, shape: Shape) -> Self {
+    pub(crate) fn with_shape(mut self, shape: Shape) -> Self {
         self.shape = shape;
         self
     }
@@ -534,7 +534,7 @@ impl LockedSops<'_> {
     /// Removes the key (`revoke`), as `sops unset` would: the new text is parsed back and
     /// MAC-verified, and must no longer hold the key, before it is renamed into place. With
     /// `dry_run` nothing is written. `false`: the key (or the file) was not there.
-    pub fn remove(&self, dry_run: bool) -> Result<bool, Error> {
+    pub(crate) fn remove(&self, dry_run: bool) -> Result<bool, Error> {
         let Some(file) = self.store.open()? else {
             return Ok(false);
         };

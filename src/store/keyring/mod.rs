@@ -321,7 +321,7 @@ impl LockedKeyring<'_> {
 
     /// Removes the entry (`revoke`); with `dry_run`, only says whether it is there. `false`:
     /// there was no entry.
-    pub fn remove(&self, dry_run: bool) -> Result<bool, Error> {
+    pub(crate) fn remove(&self, dry_run: bool) -> Result<bool, Error> {
         let t = self.store.target();
         if dry_run {
             return Ok(!matches!(backend::get(&t), Ok(None)));

@@ -76,7 +76,8 @@ for part in "${parts[@]}"; do
             --test use-compat-six
         ;;
     units)
-        timed ansible-test units --local --python "$pyver" --color no
+        # --venv: ansible-test puts pytest and its plugins into a venv of its own (not into the user's Python).
+        timed ansible-test units --venv --python "$pyver" --color no
         ;;
     integration)
         "$repo/ansible/tools/integration.sh" "$python" "$pyver"

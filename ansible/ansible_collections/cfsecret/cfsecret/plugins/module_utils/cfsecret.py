@@ -226,7 +226,8 @@ def outcome(rc, result, fail_on_revoke_error=False):
             result["failed"] = True
             result["msg"] = warning
             return True, warnings, result
-        result.pop("failed", None)
+        # Explicit: Ansible takes a result with a non-zero rc and no `failed` as failed.
+        result["failed"] = False
         warnings.append(warning)
         return False, warnings, result
     result["failed"] = True

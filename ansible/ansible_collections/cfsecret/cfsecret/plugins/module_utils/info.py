@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import re
 
 from ansible_collections.cfsecret.cfsecret.plugins.module_utils import cfsecret as cf
 
@@ -32,18 +33,17 @@ def parse_time(text):
     """RFC 3339 (`2026-03-01T00:00:00Z`, fractions allowed) to an aware datetime, or None."""
     if not text:
         return None
-    text = text.strip().replace("Z", "+00:00")
-    if "." in text:
-        head, rest = text.split(".", 1)
-        digits = "".join(c for c in rest if c.isdigit())
-        zone = rest[len(digits):]
-        text = "%s.%s%s" % (head, (digits + "000000")[:6], zone)
-    for fmt in ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z"):
-        try:
-            return datetime.datetime.strptime(text.replace("+00:00", "+0000"), fmt)
-        except ValueError:
-            continue
-    return None
+    match = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$", text.strip())
+    if not match:
+        return None
+    whole, fraction, zone = match.groups()
+    zone = "+0000" if zone == "Z" else zone.replace(":", "")
+    # strptime takes at most microseconds; Cloudflare may send nanoseconds.
+    text = "%s.%s%s" % (whole, ((fraction or "") + "000000")[:6], zone)
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z")
+    except ValueError:
+        return None
 
 
 def expires_in_days(result, now=None):
@@ -74,6 +74,7 @@ def verify_result(rc, result, fail_on_inactive):
         result["active"] = False
         if fail_on_inactive:
             return True, result
-        result.pop("failed", None)
+        # Explicit: Ansible takes a result with a non-zero rc and no `failed` as failed.
+        result["failed"] = False
         return False, result
     return True, result

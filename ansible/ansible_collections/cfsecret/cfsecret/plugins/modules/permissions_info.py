@@ -10,6 +10,8 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: permissions_info
 short_description: List Cloudflare permission groups
+notes:
+  - O(age) is accepted so that C(module_defaults) can set it for the whole group; it is not used.
 version_added: 0.1.0
 description:
   - The permission groups a token can be given (name, id, scopes), from C(cfsecret permissions).
@@ -17,6 +19,7 @@ author:
   - cfsecret maintainers (@cfsecret)
 extends_documentation_fragment:
   - cfsecret.cfsecret.auth
+  - cfsecret.cfsecret.age
   - cfsecret.cfsecret.common
   - cfsecret.cfsecret.common.attributes
 attributes:
@@ -84,6 +87,7 @@ def main():
     spec = cf.argument_spec(
         cf.COMMON_ARGS,
         cf.AUTH_ARGS,
+        cf.AGE_ARGS,
         scope=dict(type="str", choices=["zone", "account", "user"]),
         filter=dict(type="str"),
     )

@@ -19,6 +19,7 @@ author:
   - cfsecret maintainers (@cfsecret)
 extends_documentation_fragment:
   - cfsecret.cfsecret.store
+  - cfsecret.cfsecret.auth
   - cfsecret.cfsecret.age
   - cfsecret.cfsecret.common
   - cfsecret.cfsecret.common.attributes
@@ -29,6 +30,9 @@ attributes:
   diff_mode:
     description: Says whether the value changed; never shows it.
     support: full
+notes:
+  - The management credential options are accepted so that C(module_defaults) can set them for the
+    whole group; storing a value talks to no API and does not use them.
 options:
   value:
     description:
@@ -76,6 +80,7 @@ def main():
     spec = cf.argument_spec(
         cf.COMMON_ARGS,
         cf.STORE_ARGS,
+        cf.AUTH_ARGS,
         cf.AGE_ARGS,
         value=dict(type="str", required=True, no_log=True),
     )

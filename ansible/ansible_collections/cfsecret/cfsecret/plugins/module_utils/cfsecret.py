@@ -248,6 +248,12 @@ def outcome(rc, result, fail_on_revoke_error=False):
     return True, warnings, result
 
 
+def is_unknown_argument(msg):
+    """Whether a usage error is cfsecret not knowing a flag or command (an older binary), as
+    clap words it, rather than a wrong value."""
+    return bool(re.search(r"unrecognized subcommand|unexpected argument", msg or ""))
+
+
 def restore_command(rescue_file, store):
     """The shell line that puts a rescued secret into its store (the value never in argv)."""
     target = "--file FILE --key KEY"
@@ -341,8 +347,8 @@ class Cfsecret(object):
             else:
                 msg = "cfsecret %s printed no JSON (exit %d): %s" % (command, rc, err.strip())
             self.module.fail_json(msg=msg, rc=rc, stderr=err, cmd=full)
-        if rc == RC_USAGE:
-            result["msg"] = "%s; %s" % (result.get("msg") or "usage error", too_old)
+        if rc == RC_USAGE and is_unknown_argument(result.get("msg")):
+            result["msg"] = "%s; %s" % (result.get("msg"), too_old)
         return rc, result, err
 
     def finish(self, rc, result, fail_on_revoke_error=False, diff=None):

@@ -129,3 +129,10 @@ def test_shell_quote():
 def test_diff_view_never_has_a_value():
     view = cf.diff_view({"token_id": "t1", "name": "n", "status": "active", "expires_on": None, "secret": SECRET})
     assert view == {"token_id": "t1", "name": "n", "status": "active"}
+
+
+def test_an_older_binary_is_told_from_a_wrong_value():
+    assert cf.is_unknown_argument("unrecognized subcommand '<not shown>'")
+    assert cf.is_unknown_argument("unexpected argument '<not shown>' found")
+    assert not cf.is_unknown_argument("pass --rescue-age age1")
+    assert not cf.is_unknown_argument(None)

@@ -2,9 +2,10 @@
 # Tests the cfsecret.cfsecret collection: ansible-test sanity and units, then the integration
 # targets against the fake Cloudflare on loopback, with the cfsecret this workspace builds.
 # Run by ./test.sh (after cargo test built the binaries), or alone:
-#   ansible/test.sh [sanity|units|integration]...   (default: all three)
+#   ansible/test.sh [sanity|units|integration|prime]...   (default: the first three)
 # CFSECRET_ANSIBLE_TARGETS="cfsecret_token ..." picks integration targets.
-# No containers and no network (but the package index, once, for ansible-test's sanity venvs).
+# No containers and no network: scripts/install-test-tools.sh installed pytest and built the
+# sanity venvs (`ansible/test.sh prime`) beforehand.
 # Without ansible-test it skips, saying why; under CI=true it fails instead.
 set -euo pipefail
 
@@ -23,9 +24,6 @@ require() {
     fi
 }
 require ansible-test
-require ansible-playbook
-require sops
-require age-keygen
 
 parts=("$@")
 [ "${#parts[@]}" -gt 0 ] || parts=(sanity units integration)
@@ -60,30 +58,47 @@ export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 timed() {
     local start=$SECONDS
     "$@"
-    say "$1 $2 took $((SECONDS - start))s"
+    say "$part took $((SECONDS - start))s"
 }
 
-for part in "${parts[@]}"; do
-    case "$part" in
-    sanity)
-        # The tests the collection promises, on the installed Python only (no containers).
-        timed ansible-test sanity --local --python "$pyver" --color no \
+sanity() {
+    # The tests the collection promises, on the installed Python only (no containers).
+    ansible-test sanity --local --python "$pyver" --color no "$@" \
             --test validate-modules --test compile --test import --test ansible-doc \
             --test runtime-metadata --test yamllint --test pep8 --test action-plugin-docs \
             --test ignores --test shebang --test symlinks --test no-assert --test line-endings \
             --test empty-init --test no-smart-quotes --test no-illegal-filenames \
             --test use-argspec-type-path --test replace-urlopen --test no-get-exception \
             --test use-compat-six
+}
+
+for part in "${parts[@]}"; do
+    case "$part" in
+    prime)
+        # scripts/install-test-tools.sh: the sanity tests' venvs, built now (from the package
+        # index) so that the test command itself needs no network.
+        timed sanity --prime-venvs
+        ;;
+    sanity)
+        timed sanity
         ;;
     units)
-        # --venv: ansible-test puts pytest and its plugins into a venv of its own (not into the user's Python).
-        timed ansible-test units --venv --python "$pyver" --color no
+        # pytest, pytest-mock, pytest-xdist and mock: installed by scripts/install-test-tools.sh.
+        if ! "$python" -c 'import pytest, pytest_mock, xdist, mock' 2>/dev/null; then
+            [ "${CI:-}" != true ] || { say "pytest is not installed, and CI=true"; exit 1; }
+            say "skipped units: pytest is not installed (scripts/install-test-tools.sh installs it)"
+            continue
+        fi
+        timed ansible-test units --local --python "$pyver" --color no
         ;;
     integration)
+        require ansible-playbook
+        require sops
+        require age-keygen
         "$repo/ansible/tools/integration.sh" "$python" "$pyver"
         ;;
     *)
-        say "unknown part $part (sanity, units or integration)"
+        say "unknown part $part (prime, sanity, units or integration)"
         exit 2
         ;;
     esac

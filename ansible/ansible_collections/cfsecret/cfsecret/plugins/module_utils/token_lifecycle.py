@@ -15,8 +15,8 @@ NEW_TOKEN = "(new token)"
 NEW_SECRET = "(new secret)"
 OLD_SECRET = "(old secret)"
 
-# The fields cfsecret's converge compares (its `diff` before/after).
-CONVERGED = ("name", "policies", "condition", "expires_on", "not_before")
+# cfsecret's error code for a store that holds no token (revoke of an absent key).
+NOTHING_STORED = "nothing_stored"
 
 
 def create_argv(params, check_mode):
@@ -145,6 +145,10 @@ def rolled(runner, params, check_mode):
 def absent(runner, params, check_mode):
     rc, result, _ = runner.run("revoke", revoke_argv(params, check_mode))
     steps = [step("revoke", result)]
+    if rc != cf.RC_OK and result.get("error") == NOTHING_STORED:
+        # Absent already: nothing to revoke, nothing to remove.
+        done = dict(changed=False, action="unchanged", msg=result.get("msg"))
+        return cf.RC_OK, done, steps, dict(before={}, after={})
     if rc != cf.RC_OK:
         return rc, result, steps, None
     before = cf.diff_view(result) if result.get("changed") else {}

@@ -135,3 +135,11 @@ def test_revoke_failed_rotation_still_reports_the_new_token():
     tl.run(runner, params(max_age="30d"), False)
     rc, result, diff = runner.finished
     assert rc == cf.RC_REVOKE_FAILED and result["token_id"] == "t2"
+
+
+def test_absent_when_nothing_is_stored_is_ok():
+    runner = Runner({"revoke": (1, {"failed": True, "error": "nothing_stored", "msg": "there is no token at k"})})
+    tl.run(runner, params(state="absent"), False)
+    rc, result, diff = runner.finished
+    assert rc == 0 and result["changed"] is False and result["action"] == "unchanged"
+    assert diff == {"before": {}, "after": {}}

@@ -235,7 +235,9 @@ def outcome(rc, result, fail_on_revoke_error=False):
         rescue = result.get("rescue_file")
         result.setdefault("error", "rescued")
         if rescue:
-            result["restore_command"] = restore_command(rescue, result.get("store"))
+            result["restore_command"] = cfsecret_restore(result.get("hint")) or restore_command(
+                rescue, result.get("store")
+            )
             msg = "%s; the new secret is saved, encrypted, in %s; restore it with: %s" % (
                 msg,
                 rescue,
@@ -252,6 +254,12 @@ def is_unknown_argument(msg):
     """Whether a usage error is cfsecret not knowing a flag or command (an older binary), as
     clap words it, rather than a wrong value."""
     return bool(re.search(r"unrecognized subcommand|unexpected argument", msg or ""))
+
+
+def cfsecret_restore(hint):
+    """The restore line cfsecret's own hint gives (`... restore the secret: age -d ... | cfsecret set ...`)."""
+    match = re.search(r"restore the secret: (.+)$", hint or "")
+    return match.group(1).strip() if match else None
 
 
 def restore_command(rescue_file, store):

@@ -136,3 +136,9 @@ def test_an_older_binary_is_told_from_a_wrong_value():
     assert cf.is_unknown_argument("unexpected argument '<not shown>' found")
     assert not cf.is_unknown_argument("pass --rescue-age age1")
     assert not cf.is_unknown_argument(None)
+
+
+def test_the_restore_command_is_cfsecret_s_own_when_it_gives_one():
+    hint = "fix the store, then restore the secret: age -d -i YOUR_AGE_KEY /s/r.age | cfsecret set --file /s/a.yml --key k"
+    failed, _, result = cf.outcome(5, {"failed": True, "msg": "x", "hint": hint, "rescue_file": "/s/r.age"})
+    assert failed and result["restore_command"] == "age -d -i YOUR_AGE_KEY /s/r.age | cfsecret set --file /s/a.yml --key k"

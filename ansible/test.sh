@@ -95,6 +95,12 @@ for part in "${parts[@]}"; do
         require ansible-playbook
         require sops
         require age-keygen
+        # The targets read what cfsecret wrote with community.sops (the `ansible` package has it).
+        if ! ansible-doc -t lookup community.sops.sops >/dev/null 2>&1; then
+            [ "${CI:-}" != true ] || { say "community.sops is not installed, and CI=true"; exit 1; }
+            say "skipped integration: community.sops is not installed (pip install ansible)"
+            continue
+        fi
         "$repo/ansible/tools/integration.sh" "$python" "$pyver"
         ;;
     *)

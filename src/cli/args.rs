@@ -67,6 +67,11 @@ pub struct GlobalArgs {
     /// Timeout of each Cloudflare API call (e.g. 30s).
     #[arg(long, global = true, value_name = "DUR", default_value = "30s", value_parser = crate::duration::parse_duration)]
     pub timeout: std::time::Duration,
+
+    /// Read the management token from standard input (one line): ranks first among the
+    /// management credentials. Not with `set`/`exec` (they use stdin) or --auth-file/--auth-keyring.
+    #[arg(long, global = true)]
+    pub auth_stdin: bool,
 }
 
 /// Where a secret is kept: a key of a SOPS file, or an OS keyring entry.
@@ -161,6 +166,10 @@ pub enum Command {
     Exec(ExecArgs),
     /// List Cloudflare permission groups (name, id, scopes).
     Permissions(PermissionsArgs),
+    /// List the owner's tokens, which of the given stores hold them, orphans and the quota.
+    List(super::manage_args::ListArgs),
+    /// Delete a token at Cloudflare and remove it from its store.
+    Revoke(super::manage_args::RevokeArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
@@ -284,6 +293,8 @@ pub struct VerifyArgs {
     pub require: Vec<String>,
     #[command(flatten)]
     pub auth: VerifyAuthArgs,
+    #[command(flatten)]
+    pub manage: super::manage_args::VerifyManageArgs,
 }
 
 /// Optional management credential for `verify --require` (reading policies needs it).

@@ -1,6 +1,7 @@
 //! Parsing the command line, dispatching, and turning the result into output and an exit code.
 
 pub mod args;
+pub mod manage_args;
 mod runlog;
 mod usage;
 
@@ -25,6 +26,10 @@ pub fn run() -> u8 {
         json: cli.global.json,
         quiet: cli.global.quiet,
     };
+    if let Err(e) = commands::auth_stdin::load(&cli) {
+        reporter.failure(&e, false);
+        return e.exit().code();
+    }
     let result: Result<(Report, Exit), crate::error::Error> = match &cli.command {
         Command::Set(a) => commands::set::run(a, &cli.global).map(|r| (r, Exit::Success)),
         Command::Exec(a) => commands::exec::run(a, &cli.global),
@@ -35,6 +40,8 @@ pub fn run() -> u8 {
         Command::Permissions(a) => {
             commands::permissions::run(a, &cli.global).map(|r| (r, Exit::Success))
         }
+        Command::List(a) => commands::list::run(a, &cli.global).map(|r| (r, Exit::Success)),
+        Command::Revoke(a) => commands::revoke::run(a, &cli.global).map(|r| (r, Exit::Success)),
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -49,6 +49,7 @@ impl RunLog {
             Command::Roll(a) => ("roll", &a.store),
             Command::Verify(a) => ("verify", &a.store),
             Command::Set(a) => ("set", &a.store),
+            Command::Revoke(a) => ("revoke", &a.store),
             _ => return None,
         };
         Some(Self {
@@ -81,7 +82,7 @@ impl RunLog {
         if let Some(action) = action.or_else(|| text(fields, "action")) {
             push("action", action);
         }
-        for key in ["token_id", "old_token_id"] {
+        for key in ["token_id", "old_token_id", "warning"] {
             if let Some(v) = text(fields, key) {
                 push(key, v);
             }

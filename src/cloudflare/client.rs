@@ -438,6 +438,28 @@ impl Client {
             .ok_or(refused)
     }
 
+    /// A read-only `GET` of `segments` (`verify --probe`): its `result`, or the API's refusal. `op` is [`Op::Zones`] or [`Op::Accounts`], whose refusals
+    /// read as a missing permission rather than a token-management problem.
+    pub(crate) async fn read_only_get(
+        &self,
+        op: Op,
+        segments: &[String],
+        query: &[(&str, String)],
+    ) -> Result<Option<serde_json::Value>, ApiError> {
+        let call = Call {
+            op,
+            method: Method::GET,
+            url: self.url(segments, query),
+            body: None,
+            auth: self.auth(op)?,
+            token_id: None,
+        };
+        let reply = self.transport.execute(&call).await?;
+        self.transport
+            .parse_nullable::<serde_json::Value>(&call, &reply)
+            .map(|(v, _)| v)
+    }
+
     /// Zones with exactly this name (normally one; several if several accounts hold the name).
     pub async fn zones_by_name(&self, name: &str) -> Result<Vec<Zone>, ApiError> {
         self.paginate(

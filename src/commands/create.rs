@@ -30,22 +30,8 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
     if let Some(secret) = &current {
         match run.verify(secret) {
             Ok(v) if v.status.is_active() && !args.force => {
-                let mut msg = format!(
-                    "{} already holds an active token (id {}); use --force to mint a new one",
-                    store.label(),
-                    v.id
-                );
-                if !notes.is_empty() {
-                    msg.push_str("; ");
-                    msg.push_str(&notes.join());
-                }
-                // Finishing a previous run's step is a change at Cloudflare (and in check mode,
-                // where the notes say "would ...", it is the change the real run would make).
-                return Ok(Report::new(notes.changed(), "unchanged", msg)
-                    .field("token_id", v.id)
-                    .field("status", "active")
-                    .field("expires_on", v.expires_on.map(api_time))
-                    .field("store", store.describe()));
+                // Issue 14: converge the token in place (or report it unchanged).
+                return super::create_converge::run(&mut run, args, global, &store, v, notes);
             }
             // An inactive or (with --force) active token is replaced, and revoked afterwards.
             Ok(v) => {
@@ -71,9 +57,19 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             token.policies.len(),
             store.label()
         ));
-        return Ok(Report::new(true, "created", notes.join()).field("store", store.describe()));
+        // The predicted expiry (issue 14, item 7).
+        return Ok(Report::new(true, "created", notes.join())
+            .field("name", token.name.clone())
+            .field("expires_on", token.expires_on.map(api_time))
+            .field("store", store.describe()));
     }
     let old_id = replaced.as_ref().map(|r| r.id.clone());
+    // The token being replaced, for the result's `old` (issue 14, item 7); best effort.
+    let old = old_id.as_ref().and_then(|id| {
+        run.session
+            .block_on(manager.get_token(&run.session.owner, id))
+            .ok()
+    });
     let minted = mint::mint_and_store(&mut run, &manager, token, replaced, None)?;
     notes.extend(minted.notes);
     let mut msg = format!(
@@ -86,8 +82,12 @@ pub fn run(args: &CreateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         msg.push_str("; ");
         msg.push_str(&notes.join());
     }
-    Ok(Report::new(true, "created", msg)
-        .field("token_id", minted.token.id.clone())
+    let r = super::create_converge::with_facts(Report::new(true, "created", msg), &minted.token);
+    let r = match &old {
+        Some(t) => r.field("old", super::create_converge::facts(t)),
+        None => r,
+    };
+    Ok(r.field("token_id", minted.token.id.clone())
         .field("name", args.name.clone())
         .field("status", minted.verified.status.as_str())
         .field("expires_on", minted.verified.expires_on.map(api_time))

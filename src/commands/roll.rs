@@ -168,7 +168,27 @@ pub fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error> {
         msg.push_str("; ");
         msg.push_str(&notes.join());
     }
-    Ok(Report::new(true, "rolled", msg)
+    // The token's name and times after the roll (issue 14, item 7): one read, best effort,
+    // with the explicit credential or the new secret (the old one is dead now).
+    let facts = match &run.explicit {
+        Some(c) => run.session.client(Some(c.clone())),
+        None => run
+            .session
+            .client_as(&secret, crate::cloudflare::CredentialSource::StoredToken),
+    }
+    .ok()
+    .and_then(|c| {
+        run.session
+            .block_on(c.get_token(&run.session.owner, &v.id))
+            .map_err(|e| log::info!("could not read token {} after the roll: {e}", v.id))
+            .ok()
+    });
+    let report = Report::new(true, "rolled", msg);
+    let report = match &facts {
+        Some(t) => super::create_converge::with_facts(report, t),
+        None => report,
+    };
+    Ok(report
         .field("token_id", v.id)
         .field(
             "status",

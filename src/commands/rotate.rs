@@ -130,7 +130,10 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
             msg.push_str("; ");
             msg.push_str(&notes.join());
         }
-        return Ok(Report::new(finished, "unchanged", msg)
+        let r = Report::new(finished, "unchanged", msg);
+        // Issue 14, item 7: the token's facts in every result.
+        let r = super::create_converge::with_facts(r, &old);
+        return Ok(r
             .field("token_id", v.id)
             .field("status", v.status.as_str())
             .field("expires_on", v.expires_on.map(api_time))
@@ -151,6 +154,10 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         notes.change(format!("would rotate token {} ({reason})", v.id));
         return Ok(Report::new(true, "rotated", notes.join())
             .field("token_id", v.id)
+            // The successor as it would be (its predicted expiry), and the token it replaces.
+            .field("name", successor.name.clone())
+            .field("expires_on", successor.expires_on.map(api_time))
+            .field("old", super::create_converge::facts(&old))
             .field("store", store.describe()));
     }
     let minted = mint::mint_and_store(
@@ -171,7 +178,10 @@ pub fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Error> {
         v.id,
         notes.join()
     );
-    Ok(Report::new(true, "rotated", msg)
+    let final_name = naming::strip_pending(&minted.token.name).to_owned();
+    let r = super::create_converge::with_facts(Report::new(true, "rotated", msg), &minted.token);
+    Ok(r.field("name", final_name)
+        .field("old", super::create_converge::facts(&old))
         .field("token_id", minted.token.id.clone())
         .field("old_token_id", v.id)
         .field("status", minted.verified.status.as_str())

@@ -37,12 +37,18 @@ pub fn run(args: &VerifyArgs, global: &GlobalArgs) -> Result<Report, Error> {
     if let Some(exp) = v.expires_on {
         msg.push_str(&format!(", expires {}", crate::cloudflare::api_time(exp)));
     }
-    Ok(Report::new(false, "verified", msg)
+    let extra = super::verify_more::run(&session, &store, &secret, &v, args, global, &mut msg)?;
+    let report = Report::new(false, "verified", msg)
         .field("token_id", v.id.clone())
         .field("status", v.status.as_str())
         .field("expires_on", time(v.expires_on))
         .field("not_before", time(v.not_before))
-        .field("store", store.describe()))
+        .field("store", store.describe());
+    // Inserted as is: `expires_in` is present even when null (no expiry).
+    Ok(extra.into_iter().fold(report, |mut r, (k, v)| {
+        r.fields.insert(k, v);
+        r
+    }))
 }
 
 /// Verifies the secret: an error with exit 3 unless it is active and already valid.

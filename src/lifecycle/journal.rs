@@ -70,6 +70,14 @@ pub enum Pending {
         /// The token that replaced it (held by the store).
         new_id: String,
     },
+    /// `revoke`: token `token_id` is (about to be) deleted; then, unless `--keep-key`, the key
+    /// leaves the store. A run interrupted in between is finished by the next one.
+    Revoking {
+        /// The token being revoked.
+        token_id: String,
+        /// Whether the key is removed from the store afterwards.
+        remove_key: bool,
+    },
 }
 
 impl Pending {

@@ -5,6 +5,7 @@
 //! has been checked; its intent is journaled before it is sent; its result is stored, read back
 //! from the store and verified with Cloudflare before anything old is revoked.
 
+pub(crate) mod converge;
 pub mod error;
 pub mod journal;
 pub mod mint;
@@ -213,6 +214,7 @@ impl<'s> Run<'s> {
             | Pending::Stored { old_id, .. } => old_id.clone(),
             Pending::Rolling { token_id } => Some(token_id.clone()),
             Pending::Revoke { old_id, .. } => Some(old_id.clone()),
+            Pending::Revoking { token_id, .. } => Some(token_id.clone()),
         };
         self.journal
             .record(&self.journal_path, &self.binding, from, step)

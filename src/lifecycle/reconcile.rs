@@ -82,6 +82,54 @@ pub fn reconcile(
     Ok(notes)
 }
 
+/// Finishes a `revoke` a previous run left: the token is deleted (404: already gone) and, unless
+/// the store now holds another token, the key removed.
+fn finish_revoking(
+    run: &mut Run<'_>,
+    manager: &Client,
+    holds: &Holder,
+    token_id: &str,
+    remove_key: bool,
+    notes: &mut Notes,
+) -> Result<(), Error> {
+    let why = "finishing an interrupted revoke";
+    if run.check {
+        notes.change(format!("would delete token {token_id} ({why})"));
+    } else {
+        match run
+            .session
+            .block_on(manager.delete_token(&run.session.owner, token_id))
+        {
+            Ok(Deletion::Deleted) => notes.change(format!("deleted token {token_id} ({why})")),
+            Ok(Deletion::AlreadyGone) => {
+                notes.info(format!("token {token_id} was already gone ({why})"))
+            }
+            // The stored secret no longer works and the credential (often that very token)
+            // is refused: the delete went through before the interruption.
+            Err(e) if e.refusal().is_some() && matches!(holds, Holder::Invalid) => {
+                notes.info(format!("token {token_id} is gone ({why})"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if !remove_key {
+        return Ok(());
+    }
+    match holds {
+        Holder::Token(id) if id != token_id => notes.info(format!(
+            "{} now holds another token ({id}); its key stays",
+            run.label()
+        )),
+        _ if run.check => notes.change(format!("would remove the key from {}", run.label())),
+        _ => {
+            if run.locked.remove(false)? {
+                notes.change(format!("removed the revoked token from {}", run.label()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Drops this key's step without acting on it, saying why.
 fn drop_step(run: &mut Run<'_>, why: String) -> Result<(), Error> {
     log::warn!("{}: ignoring the journal's step: {why}", run.label());
@@ -199,6 +247,13 @@ fn finish_step(
             None
         }
         Pending::Revoke { .. } => None,
+        Pending::Revoking {
+            token_id,
+            remove_key,
+        } => {
+            finish_revoking(run, manager, holds, &token_id, remove_key, notes)?;
+            None
+        }
     };
     match stored_step {
         Some((new_id, final_name, old_id, revoke_after)) => finish_stored(

@@ -119,6 +119,11 @@ impl Session {
 /// `CLOUDFLARE_API_TOKEN`, then `CLOUDFLARE_EMAIL` + `CLOUDFLARE_API_KEY`. `None` when none is
 /// set (roll and rotate then fall back to the stored token itself).
 pub fn management_credential(auth: &AuthSource) -> Result<Option<ManagementCredential>, Error> {
+    // `--auth-stdin` ranks first (its conflicts with --auth-file/--auth-keyring are checked
+    // before the command runs).
+    if let Some(c) = crate::commands::auth_stdin::credential()? {
+        return Ok(Some(c));
+    }
     if let Some((path, key)) = &auth.file {
         let kp = KeyPath::parse(key).map_err(|e| crate::error::UsageError::new(e.to_string()))?;
         let token = SopsStore::new(path, kp, None).read_required()?;

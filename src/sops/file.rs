@@ -24,6 +24,9 @@ use super::route::{
 use super::splice;
 use super::tree::{Document, MapItem, Node, Scalar, SeqItem, Span};
 use super::value::Value;
+
+#[path = "unset.rs"]
+mod unset;
 use super::walk;
 use crate::keys::identities::Identities;
 use crate::secret;

@@ -244,6 +244,14 @@ impl Locked<'_> {
         }
     }
 
+    /// Removes the key or entry (`revoke`); `dry_run` writes nothing. `false`: not there.
+    pub fn remove(&self, dry_run: bool) -> Result<bool, Error> {
+        match self {
+            Self::Sops(l) => l.remove(dry_run),
+            Self::Keyring(l) => l.remove(dry_run),
+        }
+    }
+
     /// Writes the secret.
     pub fn write(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         match self {

@@ -382,6 +382,43 @@ impl LockedSops<'_> {
         }
     }
 
+    /// Removes the key (`revoke`), as `sops unset` would: the new text is parsed back and
+    /// MAC-verified, and must no longer hold the key, before it is renamed into place. With
+    /// `dry_run` nothing is written. `false`: the key (or the file) was not there.
+    pub fn remove(&self, dry_run: bool) -> Result<bool, Error> {
+        let Some(file) = self.store.open()? else {
+            return Ok(false);
+        };
+        let key = file.data_key().clone();
+        let Some(text) = file.unset(&self.store.key, GoTime::now_utc())? else {
+            return Ok(false);
+        };
+        let back = SopsFile::open_with_key(&self.real, text.clone(), &key).map_err(|e| {
+            StoreError::io(
+                "write a file it can read back to",
+                &self.real,
+                std::io::Error::other(format!(
+                    "the new version did not read back ({e}); nothing was written"
+                )),
+            )
+        })?;
+        if back.get(&self.store.key).is_ok() {
+            return Err(StoreError::io(
+                "remove the key from",
+                &self.real,
+                std::io::Error::other(
+                    "the key is still there after removing it; nothing was written",
+                ),
+            )
+            .into());
+        }
+        if !dry_run {
+            atomic::replace(&self.real, text.as_bytes())?;
+            log::info!("removed {} (replaced atomically)", self.store.label());
+        }
+        Ok(true)
+    }
+
     /// What a write would do, without writing (`--check`).
     pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         Ok(self.render(secret)?.1)

@@ -145,7 +145,7 @@ impl Kr {
     }
 
     /// The value in the keyring, read with the platform's own tool.
-    fn stored(&self) -> Option<String> {
+    pub(crate) fn stored(&self) -> Option<String> {
         self.stored_at(&self.service, &self.user)
     }
 
@@ -619,7 +619,7 @@ fn secret_service_is_the_default_backend_on_linux() {
 }
 
 /// keyutils, unless the kernel refuses keyctl here; then the reason is printed.
-fn keyutils_kr(tag: &str) -> Option<Kr> {
+pub(crate) fn keyutils_kr(tag: &str) -> Option<Kr> {
     if !require("keyctl") {
         return None;
     }

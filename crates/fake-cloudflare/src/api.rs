@@ -2,6 +2,7 @@
 //! handlers return `Result`, and this is the one place errors become replies.
 
 use crate::api_directory;
+use crate::api_reads;
 use crate::api_tokens;
 use crate::auth;
 use crate::envelope::{ApiError, Reply};
@@ -34,5 +35,6 @@ fn handle(
         Route::Zones => api_directory::list_zones(state, req, &who),
         Route::Accounts => api_directory::list_accounts(state, req, &who),
         Route::User => api_directory::user(state, &who),
+        Route::Read(read) => api_reads::handle(state, req, &who, read),
     }
 }

@@ -20,6 +20,8 @@ pub enum Op {
     ListZones,
     ListAccounts,
     GetUser,
+    /// The read endpoints of `verify --probe` (`GET /zones/{id}...`, `GET /accounts/{id}...`).
+    ReadResource,
     Any,
 }
 

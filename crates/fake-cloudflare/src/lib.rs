@@ -18,6 +18,7 @@
 
 mod api;
 mod api_directory;
+mod api_reads;
 mod api_tokens;
 mod app;
 mod auth;

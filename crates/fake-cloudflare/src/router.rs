@@ -29,6 +29,8 @@ pub(crate) enum Route {
     Accounts,
     /// `GET /user` (cloudflare-go `user.go` `UserDetails`; api-schemas `user_user-details`).
     User,
+    /// The read-only zone and account endpoints of `verify --probe` (see `api_reads`).
+    Read(crate::api_reads::Read),
 }
 
 impl Route {
@@ -37,6 +39,7 @@ impl Route {
             Route::Zones => Op::ListZones,
             Route::Accounts => Op::ListAccounts,
             Route::User => Op::GetUser,
+            Route::Read(_) => Op::ReadResource,
             Route::Tokens(_, a) => match a {
                 Action::Create => Op::CreateToken,
                 Action::List => Op::ListTokens,
@@ -61,6 +64,9 @@ pub(crate) fn route(method: &str, api_path: &str) -> Option<Route> {
         ["zones"] if method == "GET" => return Some(Route::Zones),
         ["accounts"] if method == "GET" => return Some(Route::Accounts),
         ["user"] if method == "GET" => return Some(Route::User),
+        read if method == "GET" && crate::api_reads::Read::route(read).is_some() => {
+            return crate::api_reads::Read::route(read).map(Route::Read);
+        }
         ["user", "tokens", rest @ ..] => (Scope::User, rest),
         ["accounts", id, "tokens", rest @ ..] => (Scope::Account(id.to_string()), rest),
         _ => return None,

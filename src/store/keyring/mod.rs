@@ -321,6 +321,16 @@ impl LockedKeyring<'_> {
         })
     }
 
+    /// Removes the entry (`revoke`); with `dry_run`, only says whether it is there. `false`:
+    /// there was no entry.
+    pub fn remove(&self, dry_run: bool) -> Result<bool, Error> {
+        let t = self.store.target();
+        if dry_run {
+            return Ok(!matches!(backend::get(&t), Ok(None)));
+        }
+        Ok(backend::delete(&t)?)
+    }
+
     /// What a write would do, without writing (`--check`).
     pub fn dry_run(&self, secret: &SecretString) -> Result<WriteOutcome, Error> {
         let current = self.current(secret)?;

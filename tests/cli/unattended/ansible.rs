@@ -1,7 +1,9 @@
-//! The Ansible example (examples/ansible), run by the real ansible-playbook with the real
-//! community.sops lookup against the fake: the first run creates the token and reports changed,
-//! the second reports ok, a --check run after the token got old reports changed and changes
-//! nothing, a real run then rotates it, and the templated config holds the token the fake minted.
+//! The Ansible example (examples/ansible), run by the real ansible-playbook on the
+//! cfsecret.cfsecret collection (installed from the example's requirements.yml, `type: dir`) and
+//! the real community.sops lookup against the fake: the first run creates the token and reports
+//! changed, the second reports ok, a --check --diff run after the token got old reports changed,
+//! shows the token ids and changes nothing, a real run then rotates it, and the templated config
+//! holds the token the fake minted. The collection's own tests are ansible/test.sh.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +15,8 @@ use crate::support::{Outcome, digest, require};
 /// Where the example lives in the test dir; its files are next to it, as in the example.
 const DIR: &str = "ansible";
 const CONFIG: &str = "ansible/out/cloudflare.ini";
+/// Where the collection is installed for the play.
+const COLLECTIONS: &str = "collections";
 
 /// Whether the community.sops collection is installed (with the `ansible` package).
 fn require_community_sops(w: &World) -> bool {
@@ -41,20 +45,45 @@ struct Play {
     recap: BTreeMap<String, u32>,
 }
 
-fn play(w: &World, check: bool) -> Play {
+/// `ansible-galaxy collection install -r requirements.yml`, run where the README says (the
+/// example's directory in the repository: a `type: dir` source is relative to it).
+fn install_collection(w: &World) {
+    let dest = w.t.path(COLLECTIONS);
+    let mut t = w.t.command(
+        "ansible-galaxy",
+        [
+            "collection",
+            "install",
+            "-r",
+            "requirements.yml",
+            "-p",
+            dest.to_str().unwrap(),
+        ],
+    );
+    t.cmd.current_dir(repo().join("examples/ansible"));
+    let out = t.env("LC_ALL", "C.UTF-8").env("ANSIBLE_NOCOLOR", "1").run();
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        dest.join("ansible_collections/cfsecret/cfsecret/plugins/modules/token.py")
+            .exists(),
+        "{}",
+        out.stdout
+    );
+}
+
+fn play(w: &World, extra: &[&str]) -> Play {
     let mut args = vec![
         "playbook.yml".to_owned(),
         "-v".to_owned(),
         "-e".to_owned(),
         format!("cfsecret_bin={}", env!("CARGO_BIN_EXE_cfsecret")),
     ];
-    if check {
-        args.push("--check".to_owned());
-    }
+    args.extend(extra.iter().map(|a| a.to_string()));
     let mut t = w.t.command("ansible-playbook", args);
     t.cmd.current_dir(w.t.path(DIR));
     let out = t
         .env("LC_ALL", "C.UTF-8")
+        .env("ANSIBLE_COLLECTIONS_PATH", w.t.path(COLLECTIONS))
         .env("ANSIBLE_NOCOLOR", "1")
         .env("ANSIBLE_FORCE_COLOR", "0")
         .env("ANSIBLE_LOCALHOST_WARNING", "false")
@@ -137,29 +166,29 @@ fn the_playbook_creates_keeps_checks_and_rotates_the_token() {
     }
     // The example as it is, with its secrets next to it (secrets/mgmt.yml is there already).
     copy_tree(&repo().join("examples/ansible"), &w.t.path(DIR));
+    install_collection(&w);
     let file = format!("{DIR}/{FILE}");
     let mut printed = String::new();
-    let mut play = |check: bool| {
-        let p = play(&w, check);
+    let mut play = |extra: &[&str]| {
+        let p = play(&w, extra);
         printed.push_str(&p.out.stdout);
         printed.push_str(&p.out.stderr);
         p
     };
 
     // Check mode before anything exists: it would create the token, and creates nothing.
-    let p = play(true);
+    let p = play(&["--check"]);
     assert_eq!(p.changed(), 1, "{}", p.out.stdout);
-    assert_eq!(p.task("Create the token"), "changed");
-    assert_eq!(p.task("Rotate the token"), "skipping");
+    assert_eq!(p.task("Keep the token fresh"), "changed");
+    assert_eq!(p.task("Verify the stored token"), "skipping");
     assert!(!w.t.path(&file).exists());
     assert!(!w.t.path(CONFIG).exists());
     assert!(w.fake.active_tokens_named(super::NAME).is_empty());
 
     // First run: created, verified, rendered.
-    let p = play(false);
+    let p = play(&[]);
     assert!(p.changed() >= 2, "{}", p.out.stdout);
-    assert_eq!(p.task("Create the token"), "changed");
-    assert_eq!(p.task("Rotate the token"), "ok");
+    assert_eq!(p.task("Keep the token fresh"), "changed");
     assert_eq!(p.task("Verify the stored token"), "ok");
     assert_eq!(p.task("Render the config file"), "changed");
     let first = w.active_id();
@@ -181,18 +210,24 @@ fn the_playbook_creates_keeps_checks_and_rotates_the_token() {
     );
 
     // Second run: nothing to do.
-    let p = play(false);
+    let p = play(&[]);
     assert_eq!(p.changed(), 0, "{}", p.out.stdout);
     assert_eq!(w.active_id(), first);
 
-    // 31 days later, in check mode: rotate reports changed, and nothing changes.
+    // 31 days later, in check mode with --diff: the token task reports changed and shows the
+    // old token id going, and nothing changes.
     w.age_token(31);
     let before = (digest(&w.t.path(&file)), digest(&w.t.path(CONFIG)));
     w.fake.clear_requests();
-    let p = play(true);
+    let p = play(&["--check", "--diff"]);
     assert_eq!(p.changed(), 1, "{}", p.out.stdout);
-    assert_eq!(p.task("Rotate the token"), "changed");
+    assert_eq!(p.task("Keep the token fresh"), "changed");
     assert_eq!(p.task("Render the config file"), "ok");
+    assert!(
+        p.out.stdout.contains(&first) && p.out.stdout.contains("(new token)"),
+        "the diff shows the token id being replaced:\n{}",
+        p.out.stdout
+    );
     assert_eq!(
         (digest(&w.t.path(&file)), digest(&w.t.path(CONFIG))),
         before
@@ -217,8 +252,8 @@ fn the_playbook_creates_keeps_checks_and_rotates_the_token() {
 
     // The real run rotates, and the same play renders the new token (the lookup reads the file
     // when the template is rendered, after the rotation).
-    let p = play(false);
-    assert_eq!(p.task("Rotate the token"), "changed");
+    let p = play(&[]);
+    assert_eq!(p.task("Keep the token fresh"), "changed");
     assert_eq!(p.task("Render the config file"), "changed");
     let second = w.active_id();
     assert_ne!(second, first);

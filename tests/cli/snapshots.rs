@@ -52,6 +52,8 @@ fn redact(text: &str, root: &Path) -> String {
         (r"127\.0\.0\.1:\d+", "[FAKE]"),
         // Durations the run measured ("in 12 ms", "1.2s").
         (r"\b\d+(\.\d+)? ?ms\b", "[MS]"),
+        // Seconds left until a token expires: a second may pass between mint and verify.
+        (r#""expires_in":\d+"#, r#""expires_in":[SECONDS]"#),
     ] {
         s = Regex::new(pattern)
             .unwrap()
@@ -210,6 +212,46 @@ fn snapshots_json_lifecycle() {
             "verify-require-missing",
             &["verify", "--json", "--require", "Zone Settings Write"],
         ),
+    ] {
+        let out = cf.cmd(args.iter().copied()).store().run();
+        check(&format!("json/{name}.txt"), shown(&out, &root));
+    }
+    // Token management: converge, probe, list, revoke.
+    let create_as = |preset: &'static str| {
+        [
+            "create",
+            "--json",
+            "--name",
+            NAME,
+            "--preset",
+            preset,
+            "--zone",
+            "example.com",
+            "--expires-in",
+            "90d",
+        ]
+    };
+    for (name, args) in [
+        ("create-unchanged", create_as("cert-manager-dns01")),
+        ("create-updated-check", {
+            let mut a = create_as("edit-zone-dns");
+            a[1] = "--check";
+            a
+        }),
+        ("create-updated", create_as("edit-zone-dns")),
+    ] {
+        let mut args = args.to_vec();
+        if name == "create-updated-check" {
+            args.insert(1, "--json");
+        }
+        let out = cf.cmd(args).store().run();
+        check(&format!("json/{name}.txt"), shown(&out, &root));
+    }
+    for (name, args) in [
+        ("verify-probe", &["verify", "--json", "--probe"][..]),
+        ("list", &["list", "--json"]),
+        ("revoke-check", &["revoke", "--json", "--check"]),
+        ("revoke", &["revoke", "--json"]),
     ] {
         let out = cf.cmd(args.iter().copied()).store().run();
         check(&format!("json/{name}.txt"), shown(&out, &root));

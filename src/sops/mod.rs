@@ -26,6 +26,7 @@ mod route;
 pub mod selection;
 pub mod shamir;
 mod splice;
+mod splice_json;
 pub mod tree;
 pub mod value;
 pub mod walk;

@@ -11,7 +11,7 @@ use super::keypath::Step;
 use super::route::{Hop, NodeRef, node_at};
 use super::tree::{Document, Map, MapItem, Node, Seq, SeqItem, Span};
 use super::yaml::emit::{self, YNode, next_indent};
-use super::yaml::parse::column;
+use super::yaml::positions::column;
 
 /// Replace `span` with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use super::json::quote;
 use super::keypath::Step;
 use super::splice::{Edit, line_indent};
 use super::tree::{Map, Node, Seq, SeqItem, Span};
-use super::yaml::parse::node_end;
+use super::yaml::positions::node_end;
 
 /// The indentation unit of a JSON file: the whitespace before the top-level members.
 fn unit<'a>(src: &'a str, root: &Map) -> &'a str {

@@ -200,20 +200,21 @@ impl Client {
                             Some(Refusal::NotAuthorized | Refusal::MissingPermission)
                         ) =>
                 {
-                    return Err(ApiError::AccountIdNeeded { legacy: false });
+                    return self.verify_in_own_account(auth, false).await;
                 }
                 Err(e) => return Err(e),
             }
         }
         if format == TokenFormat::Account && account_id.is_none() {
-            return Err(ApiError::AccountIdNeeded { legacy: false });
+            return self.verify_in_own_account(auth, false).await;
         }
         if format == TokenFormat::Legacy && account_id.is_none() {
             // A pre-2026 secret does not say who owns it, and the user endpoint answers 401 for
             // account-owned ones. With a management credential, try the accounts it can see;
-            // without one, ask for --account-id rather than calling the token dead.
+            // without one, the accounts the token itself lists; else ask for --account-id
+            // rather than call the token dead.
             if self.management.is_none() {
-                return Err(ApiError::AccountIdNeeded { legacy: true });
+                return self.verify_in_own_account(auth, true).await;
             }
             let accounts = match self.accounts(None).await {
                 Ok(a) if !a.is_empty() => a,
@@ -231,6 +232,51 @@ impl Client {
             }
         }
         Err(first_refusal.unwrap_or(ApiError::AccountIdNeeded { legacy: false }))
+    }
+
+    /// Verifies an account-owned secret whose account is not given, without a management
+    /// credential: the token itself may list its account (`GET /accounts`: answered 200 with
+    /// the token's own account in 2026 reports — cloudflare/mcp PR #133, SamNet-dev/dnstm-setup
+    /// PR #29 — but refused with 400/1001 "does not support account owned tokens" in an earlier
+    /// capture, edgefirst-dev/starter #3). One account: verify there. Several: name them. None,
+    /// or refused: ask for `--account-id` (`legacy`: the secret may also be a dead user token).
+    async fn verify_in_own_account<'a>(
+        &self,
+        auth: impl Fn() -> Auth<'a>,
+        legacy: bool,
+    ) -> Result<VerifyResult, ApiError> {
+        let call = Call {
+            op: Op::Accounts,
+            method: Method::GET,
+            url: self.url(
+                &["accounts".to_owned()],
+                &[("per_page", MAX_VERIFY_ACCOUNTS.to_string())],
+            ),
+            body: None,
+            auth: auth(),
+            token_id: None,
+        };
+        let listed = match self.transport.execute(&call).await {
+            Ok(reply) => self
+                .transport
+                .parse_nullable::<Vec<Account>>(&call, &reply)
+                .ok()
+                .and_then(|(items, _)| items)
+                .unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        match listed.as_slice() {
+            [] => Err(ApiError::AccountIdNeeded { legacy }),
+            [one] => self.verify_on(&Owner::account(&one.id), auth()).await,
+            several => Err(ApiError::AccountAmbiguous {
+                // Ids from the network: only plain ones are echoed.
+                accounts: several
+                    .iter()
+                    .map(|a| a.id.clone())
+                    .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()))
+                    .collect(),
+            }),
+        }
     }
 
     async fn verify_on(&self, owner: &Owner, auth: Auth<'_>) -> Result<VerifyResult, ApiError> {

@@ -13,6 +13,7 @@ pub mod reconcile;
 pub mod rescue;
 pub mod session;
 pub mod spec;
+pub mod written;
 
 use std::path::PathBuf;
 
@@ -110,6 +111,7 @@ impl<'s> Run<'s> {
         let journal_path = locked.journal_path();
         // A journal save a kill -9 interrupted leaves a temp file: the lock is ours, so it goes.
         crate::store::atomic::remove_stale_temps(&journal_path);
+        crate::store::atomic::remove_stale_temps(&written::path_for(&journal_path));
         let binding = locked.binding();
         let journal = Journal::load(&journal_path, &binding)?;
         Ok(Self {
@@ -236,6 +238,36 @@ impl<'s> Run<'s> {
             .remove_revoke(&self.journal_path, &self.binding, old_id)
     }
 
+    /// The store now holds a new secret of `token_id`, for `rotate --max-age`: a rolled one's
+    /// time is recorded, a new token's `issued_on` says it all (see [`written`]).
+    pub fn note_written(&self, token_id: &str, rolled: bool) {
+        if self.check {
+            return;
+        }
+        let path = written::path_for(&self.journal_path);
+        if rolled {
+            written::note_roll(&path, &self.binding, token_id);
+        } else {
+            written::forget(&path, &self.binding, token_id);
+        }
+    }
+
+    /// When the secret the store holds for `token` was made: the later of its `issued_on` and
+    /// cfsecret's own record of writing a new secret of that very token here (a roll keeps
+    /// `issued_on`). `None` when neither is known.
+    pub fn secret_since(&self, token: &crate::cloudflare::Token) -> Option<jiff::Timestamp> {
+        let noted = written::written_at(
+            &written::path_for(&self.journal_path),
+            &self.binding,
+            &token.id,
+        )
+        .and_then(|s| jiff::Timestamp::from_second(s).ok());
+        match (token.issued_on, noted) {
+            (Some(i), Some(n)) => Some(i.max(n)),
+            (i, n) => i.or(n),
+        }
+    }
+
     /// This key's step is done (its pending revocations stay).
     pub fn clear(&mut self) -> Result<(), Error> {
         if self.check {
@@ -309,7 +341,11 @@ impl<'s> Run<'s> {
         rescue_to: &[Recipient],
     ) -> Result<WriteOutcome, Error> {
         match self.locked.write(secret) {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                // Only a roll's secret goes through here: a new secret for an existing id.
+                self.note_written(token_id, true);
+                Ok(outcome)
+            }
             Err(e) => {
                 let (dir, stem) = self.locked.rescue_place();
                 let file = rescue::write(&dir, &stem, secret, rescue_to);

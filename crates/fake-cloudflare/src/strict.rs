@@ -15,6 +15,15 @@ pub struct Strict {
     /// API schemas and third-party snapshots in cfsecret issue 12, item 1), so a token with only
     /// API Tokens Write gets `[]`. Off: every account of the user, for any user token.
     pub accounts_need_permission: bool,
+    /// `GET /accounts` with an account-owned token: 400/1001 "List accounts endpoint does not
+    /// support account owned tokens." (captured live in edgefirst-dev/starter #3, as quoted in
+    /// cfsecret's reference notes). Later reports show it answering 200 with the token's own
+    /// account: "`GET /client/v4/accounts` → 200" for an account-scoped token (comment of
+    /// 2026-06-10 on cloudflare/mcp PR #133), and SamNet-dev/dnstm-setup PR #29 (2026-03)
+    /// validates `cfat_` tokens with `GET /accounts`. The sources disagree, so both are
+    /// modelled; on (the default, and the stricter for a client): refused. Off: the owning
+    /// account only (still filtered by `accounts_need_permission`).
+    pub accounts_refuse_account_tokens: bool,
     /// `POST /accounts/{id}/tokens` runs the "common permission check": a zone-scoped group on a
     /// flat single-zone key (`com.cloudflare.api.account.zone.<Z>`) that the creator does not
     /// itself hold on that zone is 400/1001 `Failed common permission check against resources.
@@ -50,6 +59,7 @@ impl Default for Strict {
         Strict {
             missing_permission_9109: true,
             accounts_need_permission: true,
+            accounts_refuse_account_tokens: true,
             common_permission_check: true,
             null_results: false,
             legacy_account_secrets: false,

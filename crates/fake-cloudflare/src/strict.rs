@@ -41,16 +41,29 @@ pub struct Strict {
     /// before it keep the old shape). `/user/tokens/verify` answers 401/1000 for them.
     pub legacy_account_secrets: bool,
     /// `/user/tokens/verify` answers an account-owned (`cfat_`) token with 403/9109 instead of
-    /// 401/1000 (cfsecret issue 12 item 5: "a 403 on the same path for `cfat_` tokens").
+    /// 401/1000. Sources: tashfeenahmed/freellmapi #297 (maintainer, 2026-06-12: "account-scoped
+    /// Workers AI tokens 403 on that endpoint") and its fix PR #298 ("on an auth failure
+    /// (401/403) falls back to … /accounts/{account_id}/tokens/verify"). Others saw 401/1000
+    /// "Invalid API Token" for the same case: a comment of 2026-06-10 on cloudflare/mcp PR #133,
+    /// and benvinegar/counterscale PR #268 ("returns 401 for account-owned tokens"); hence off by
+    /// default (401/1000) and a switch for the 403. The 9109 body is the fake's choice for
+    /// "403 on a token route" (see `missing_permission_9109`); no 403 body was published.
     pub account_token_on_user_verify_403: bool,
     /// Seconds (of the fake's clock) before a new token's permissions take effect; until then it
     /// authenticates (verify works) but every permission check fails as if it held nothing.
     /// Permission changes are reported to take up to about a minute to propagate (cfsecret
-    /// issue 12, item 6). 0: immediate.
+    /// issue 12, item 6, quoting third-party rotators). No upstream source was found for it: a
+    /// search of cloudflare-docs, cloudflare-go, terraform-provider-cloudflare and their issues
+    /// found no documented delay or retry for new tokens. So it stays a switch, off by default
+    /// (0: immediate); the tests that need it turn it on.
     pub propagation_secs: i64,
     /// An unknown token id answers 404 with code 1000 (cfsecret issue 12, item 7: "an unknown
-    /// token id may answer 404 with code 1000") instead of 404/7003. The message is the fake's
-    /// own wording [?].
+    /// token id may answer 404 with code 1000") instead of 404/7003. No upstream source was
+    /// found for the body: terraform-provider-cloudflare's `internal/services/api_token/
+    /// resource.go` only treats the GET's error as an error, cloudflare-go and api-schemas show
+    /// no 404 example for the token routes, and the OpenAPI's generic failure example is
+    /// 7003 "No route for the URI" (cfsecret's reference notes, §1.7). So it stays a switch, off
+    /// by default; the message is the fake's own wording [?].
     pub unknown_token_code_1000: bool,
 }
 

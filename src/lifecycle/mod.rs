@@ -95,6 +95,8 @@ pub struct Run<'s> {
     pub check: bool,
     /// What this run does, for results that must say it (`created`, `rotated`, `rolled`).
     pub action: &'static str,
+    /// The disk space a rescue file needs, taken before a roll ([`Run::reserve_rescue`]).
+    rescue_room: std::cell::RefCell<Option<rescue::Room>>,
 }
 
 impl<'s> Run<'s> {
@@ -114,6 +116,8 @@ impl<'s> Run<'s> {
         crate::store::atomic::remove_stale_temps(&written::path_for(&journal_path));
         let binding = locked.binding();
         let journal = Journal::load(&journal_path, &binding)?;
+        let (rescue_dir, stem) = locked.rescue_place();
+        rescue::remove_stale_rooms(&rescue_dir, &stem);
         Ok(Self {
             session,
             store,
@@ -124,6 +128,7 @@ impl<'s> Run<'s> {
             explicit,
             check: global.check,
             action: "rotated",
+            rescue_room: std::cell::RefCell::new(None),
         })
     }
 
@@ -332,23 +337,40 @@ impl<'s> Run<'s> {
         Ok(v)
     }
 
+    /// Takes the disk space a rescue file for `rescue_to` needs, before an irreversible roll: on
+    /// a disk too full for it the run stops here, with nothing changed at Cloudflare.
+    pub fn reserve_rescue(&self, rescue_to: &[Recipient]) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        let (dir, stem) = self.locked.rescue_place();
+        let room = rescue::reserve(&dir, &stem, rescue_to).map_err(|e| {
+            crate::store::StoreError::io("reserve space for a rescue file in", &dir, e)
+        })?;
+        *self.rescue_room.borrow_mut() = Some(room);
+        Ok(())
+    }
+
     /// Writes a new secret that exists nowhere else (after a roll): on failure it goes to an
-    /// age-encrypted rescue file and the error says where (exit 5).
+    /// age-encrypted rescue file (into the room [`Run::reserve_rescue`] took, if any) and the
+    /// error says where (exit 5).
     pub fn store_or_rescue(
         &self,
         secret: &SecretString,
         token_id: &str,
         rescue_to: &[Recipient],
     ) -> Result<WriteOutcome, Error> {
+        let room = self.rescue_room.borrow_mut().take();
         match self.locked.write(secret) {
             Ok(outcome) => {
+                drop(room);
                 // Only a roll's secret goes through here: a new secret for an existing id.
                 self.note_written(token_id, true);
                 Ok(outcome)
             }
             Err(e) => {
                 let (dir, stem) = self.locked.rescue_place();
-                let file = rescue::write(&dir, &stem, secret, rescue_to);
+                let file = rescue::write(&dir, &stem, secret, rescue_to, room);
                 Err(rescue::Rescued {
                     store: self.label(),
                     cause: e.to_string(),

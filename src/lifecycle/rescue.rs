@@ -278,4 +278,37 @@ mod tests {
         assert_eq!(a.parent(), b.parent());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
     }
+
+    /// The room is as long as the file it will hold, is filled in place and leaves only the
+    /// rescue file; unused, it leaves nothing; a killed run's is swept.
+    #[test]
+    fn a_room_becomes_the_rescue_file_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let id = age::x25519::Identity::generate();
+        let to = vec![Recipient::parse(&id.to_public().to_string()).unwrap()];
+        let secret = SecretString::from("y".repeat(LONGEST_SECRET));
+        let room = reserve(dir.path(), "s.yml", &to).unwrap();
+        let room_len = std::fs::metadata(&room.path).unwrap().len();
+        let file = write(dir.path(), "s.yml", &secret, &to, Some(room)).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert_eq!(names, [file.clone()]);
+        // (age adds a random-length grease stanza: the room has slack for it.)
+        let len = std::fs::metadata(&file).unwrap().len();
+        assert!(
+            len > 0 && len + ROOM_SLACK / 2 <= room_len,
+            "{len} in {room_len}"
+        );
+        let armored = std::fs::read_to_string(&file).unwrap();
+        assert!(armored.starts_with("-----BEGIN AGE ENCRYPTED FILE-----"));
+        std::fs::remove_file(&file).unwrap();
+        drop(reserve(dir.path(), "s.yml", &to).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let stale = reserve(dir.path(), "s.yml", &to).unwrap();
+        std::mem::forget(stale);
+        remove_stale_rooms(dir.path(), "s.yml");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

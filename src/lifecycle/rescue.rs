@@ -294,7 +294,7 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
-        assert_eq!(names, [file.clone()]);
+        assert_eq!(names, std::slice::from_ref(&file));
         // (age adds a random-length grease stanza: the room has slack for it.)
         let len = std::fs::metadata(&file).unwrap().len();
         assert!(

@@ -10,8 +10,10 @@
 //!
 //! Points: `store.temp_write`, `store.fsync`, `store.rename`, `store.renamed` (around the
 //! atomic replacement of a store), `journal.write`, `journal.written` (around each journal
-//! save), and `api.create.sent`, `api.roll.sent`, `api.rename.sent`, `api.revoke.sent`,
-//! `api.expire.sent`, `api.delete.sent` (a mutating call was sent and carried out; its answer is not read yet).
+//! save), `rescue.reserve` (taking a rescue file's room before a roll), `rescue.create` (each
+//! new rescue file outside that room), and `api.create.sent`, `api.roll.sent`,
+//! `api.rename.sent`, `api.revoke.sent`, `api.expire.sent`, `api.delete.sent` (a mutating call was sent and carried
+//! out; its answer is not read yet).
 
 /// Reaches fault point `point`: returns the injected I/O error, or kills the process.
 #[cfg(debug_assertions)]

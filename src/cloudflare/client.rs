@@ -25,6 +25,8 @@ use super::types::{
     VerifyResult, Zone,
 };
 
+mod own_account;
+
 /// Page size for token lists: the API's maximum.
 const TOKENS_PER_PAGE: u32 = 50;
 /// Enough pages for the 500-token account quota, twice over. A server that ignores `page` and
@@ -200,20 +202,21 @@ impl Client {
                             Some(Refusal::NotAuthorized | Refusal::MissingPermission)
                         ) =>
                 {
-                    return Err(ApiError::AccountIdNeeded { legacy: false });
+                    return self.verify_in_own_account(auth, false).await;
                 }
                 Err(e) => return Err(e),
             }
         }
         if format == TokenFormat::Account && account_id.is_none() {
-            return Err(ApiError::AccountIdNeeded { legacy: false });
+            return self.verify_in_own_account(auth, false).await;
         }
         if format == TokenFormat::Legacy && account_id.is_none() {
             // A pre-2026 secret does not say who owns it, and the user endpoint answers 401 for
             // account-owned ones. With a management credential, try the accounts it can see;
-            // without one, ask for --account-id rather than calling the token dead.
+            // without one, the accounts the token itself lists; else ask for --account-id
+            // rather than call the token dead.
             if self.management.is_none() {
-                return Err(ApiError::AccountIdNeeded { legacy: true });
+                return self.verify_in_own_account(auth, true).await;
             }
             let accounts = match self.accounts(None).await {
                 Ok(a) if !a.is_empty() => a,

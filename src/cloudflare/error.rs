@@ -96,6 +96,8 @@ pub enum ApiError {
     /// does not know it; or (`legacy`) a pre-2026 40-character secret the user endpoint does not
     /// know, which is either invalid or account-owned.
     AccountIdNeeded { legacy: bool },
+    /// An account-owned secret verified without `--account-id` lists several accounts.
+    AccountAmbiguous { accounts: Vec<String> },
 }
 
 /// What a refusal means, from (HTTP status, Cloudflare codes, message).
@@ -241,7 +243,7 @@ impl ApiError {
             | Self::Transport { op, .. }
             | Self::ServerError { op, .. }
             | Self::Malformed { op, .. } => Some(*op),
-            Self::AccountIdNeeded { .. } => Some(Op::Verify),
+            Self::AccountIdNeeded { .. } | Self::AccountAmbiguous { .. } => Some(Op::Verify),
             _ => None,
         }
     }
@@ -422,6 +424,12 @@ impl fmt::Display for ApiError {
                 "the user endpoint does not know this token, and its pre-2026 format does not \
                  say whether it is account-owned",
             ),
+            Self::AccountAmbiguous { accounts } => write!(
+                f,
+                "the token is account-owned and lists several accounts ({}): which one owns it is \
+                 not known",
+                accounts.join(", ")
+            ),
         }
     }
 }
@@ -445,7 +453,7 @@ impl Diagnose for ApiError {
             Self::Transport { .. } => "network",
             Self::ServerError { .. } => "server_error",
             Self::Malformed { .. } => "malformed_response",
-            Self::AccountIdNeeded { .. } => "account_id_needed",
+            Self::AccountIdNeeded { .. } | Self::AccountAmbiguous { .. } => "account_id_needed",
         }
     }
 
@@ -454,7 +462,8 @@ impl Diagnose for ApiError {
             Self::InvalidBaseUrl { .. }
             | Self::InsecureBaseUrl { .. }
             | Self::IncompleteGlobalKey { .. }
-            | Self::AccountIdNeeded { .. } => Exit::Usage,
+            | Self::AccountIdNeeded { .. }
+            | Self::AccountAmbiguous { .. } => Exit::Usage,
             Self::BadCredentialShape {
                 source: CredentialSource::VerifiedToken,
                 ..

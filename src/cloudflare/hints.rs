@@ -109,6 +109,9 @@ pub(super) fn hint(e: &ApiError) -> Option<String> {
         ApiError::AccountIdNeeded { legacy: false } => "pass --account-id ID with the id of the \
             account that owns the token (it is in the dashboard URL of the account)"
             .to_owned(),
+        ApiError::AccountAmbiguous { .. } => "pass --account-id ID with the id of the account \
+            that owns the token (one of those listed; it is in the dashboard URL of the account)"
+            .to_owned(),
         ApiError::AccountIdNeeded { legacy: true } => "if it is an account-owned token, pass \
             --account-id ID (the id is in the dashboard URL of the account), or give a management \
             credential that can list accounts so cfsecret can find it; if it is a user token, it \

@@ -53,6 +53,8 @@ pub(crate) fn run(args: &RollArgs, global: &GlobalArgs) -> Result<Report, Error>
     // it): after this roll, the entry stays until that window is over.
     let late_roll_watched = matches!(run.pending(), Some(Pending::Rolling { .. }))
         && reconcile::roll_may_still_land(&run);
+    // The room a rescue file needs, taken before the roll like the store write's.
+    run.reserve_rescue(&rescue)?;
     run.record(Pending::Rolling {
         token_id: v.id.clone(),
     })?;

@@ -22,6 +22,7 @@ fn dur(flag: Option<&String>) -> Result<Option<Duration>, Error> {
 /// (`--min-remaining`); always without either flag. Returns the reason.
 fn due(
     token: &Token,
+    born: Option<Timestamp>,
     max_age: Option<Duration>,
     min_remaining: Option<Duration>,
     now: Timestamp,
@@ -30,13 +31,9 @@ fn due(
         return Some("rotation requested".into());
     }
     if let Some(max) = max_age {
-        // The secret's age is the token's: `issued_on` is when it was created (api-schemas
-        // `iam_issued_on`). Not `modified_on`, which every edit moves (a rename, the --keep-old
-        // expiry, a dashboard change) and which would keep an old secret forever. A secret
-        // rolled in place (`cfsecret roll`) is younger than its `issued_on`, so it is rotated
-        // early rather than late.
-        let changed = token.issued_on;
-        let age = changed.map_or(Duration::MAX, |c| {
+        // The secret's age (`born`, from `Run::secret_since`): the token's `issued_on`, or
+        // later when cfsecret rolled it in place. Not `modified_on`, which every edit moves.
+        let age = born.map_or(Duration::MAX, |c| {
             Duration::from_secs(now.as_second().saturating_sub(c.as_second()).max(0) as u64)
         });
         if age >= max {
@@ -107,12 +104,13 @@ pub(crate) fn run(args: &RotateArgs, global: &GlobalArgs) -> Result<Report, Erro
         None => run.session.block_on(manager.get_token(&owner, &v.id))?,
     };
     let now = Timestamp::now();
+    let born = run.secret_since(&old);
     let Some(reason) = (if v.status.is_active() {
-        due(&old, max_age, min_remaining, now)
+        due(&old, born, max_age, min_remaining, now)
     } else {
         Some(format!("it is {}", v.status.as_str()))
     }) else {
-        let age = old.issued_on.map(|c| {
+        let age = born.map(|c| {
             format_duration(Duration::from_secs(
                 (now.as_second() - c.as_second()).max(0) as u64,
             ))

@@ -94,6 +94,7 @@ pub(crate) fn mint_and_store(
         // A failed write leaves the file as it was (it is replaced atomically).
         return Err(roll_back(run, manager, &token.id, None, write_error));
     }
+    run.note_written(&token.id, false);
     let restricted = (spec.condition.is_some()
         || spec
             .not_before

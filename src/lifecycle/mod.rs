@@ -15,6 +15,7 @@ pub(crate) mod rescue;
 pub(crate) mod session;
 pub(crate) mod spec;
 pub(crate) mod stdin_credential;
+pub(crate) mod written;
 
 use std::path::PathBuf;
 
@@ -108,6 +109,8 @@ pub(crate) struct Run<'s> {
     pub(crate) check: bool,
     /// What this run does, for results that must say it (`created`, `rotated`, `rolled`).
     pub(crate) action: &'static str,
+    /// The disk space a rescue file needs, taken before a roll ([`Run::reserve_rescue`]).
+    rescue_room: std::cell::RefCell<Option<rescue::Room>>,
 }
 
 impl<'s> Run<'s> {
@@ -125,8 +128,11 @@ impl<'s> Run<'s> {
         let journal_path = locked.journal_path();
         // A journal save a kill -9 interrupted leaves a temp file: the lock is ours, so it goes.
         crate::store::atomic::remove_stale_temps(&journal_path);
+        crate::store::atomic::remove_stale_temps(&written::path_for(&journal_path));
         let binding = locked.binding();
         let journal = Journal::load(&journal_path, &binding)?;
+        let (rescue_dir, stem) = locked.rescue_place();
+        rescue::remove_stale_rooms(&rescue_dir, &stem);
         Ok(Self {
             session,
             store,
@@ -137,6 +143,7 @@ impl<'s> Run<'s> {
             explicit,
             check: global.check,
             action: "rotated",
+            rescue_room: std::cell::RefCell::new(None),
         })
     }
 
@@ -258,6 +265,36 @@ impl<'s> Run<'s> {
             .remove_revoke(&self.journal_path, &self.binding, old_id)
     }
 
+    /// The store now holds a new secret of `token_id`, for `rotate --max-age`: a rolled one's
+    /// time is recorded, a new token's `issued_on` says it all (see [`written`]).
+    pub(crate) fn note_written(&self, token_id: &str, rolled: bool) {
+        if self.check {
+            return;
+        }
+        let path = written::path_for(&self.journal_path);
+        if rolled {
+            written::note_roll(&path, &self.binding, token_id);
+        } else {
+            written::forget(&path, &self.binding, token_id);
+        }
+    }
+
+    /// When the secret the store holds for `token` was made: the later of its `issued_on` and
+    /// cfsecret's own record of writing a new secret of that very token here (a roll keeps
+    /// `issued_on`). `None` when neither is known.
+    pub(crate) fn secret_since(&self, token: &crate::cloudflare::Token) -> Option<jiff::Timestamp> {
+        let noted = written::written_at(
+            &written::path_for(&self.journal_path),
+            &self.binding,
+            &token.id,
+        )
+        .and_then(|s| jiff::Timestamp::from_second(s).ok());
+        match (token.issued_on, noted) {
+            (Some(i), Some(n)) => Some(i.max(n)),
+            (i, n) => i.or(n),
+        }
+    }
+
     /// This key's step is done (its pending revocations stay).
     pub(crate) fn clear(&mut self) -> Result<(), Error> {
         if self.check {
@@ -322,19 +359,40 @@ impl<'s> Run<'s> {
         Ok(v)
     }
 
+    /// Takes the disk space a rescue file for `rescue_to` needs, before an irreversible roll: on
+    /// a disk too full for it the run stops here, with nothing changed at Cloudflare.
+    pub(crate) fn reserve_rescue(&self, rescue_to: &[Recipient]) -> Result<(), Error> {
+        if self.check {
+            return Ok(());
+        }
+        let (dir, stem) = self.locked.rescue_place();
+        let room = rescue::reserve(&dir, &stem, rescue_to).map_err(|e| {
+            crate::store::StoreError::io("reserve space for a rescue file in", &dir, e)
+        })?;
+        *self.rescue_room.borrow_mut() = Some(room);
+        Ok(())
+    }
+
     /// Writes a new secret that exists nowhere else (after a roll): on failure it goes to an
-    /// age-encrypted rescue file and the error says where (exit 5).
+    /// age-encrypted rescue file (into the room [`Run::reserve_rescue`] took, if any) and the
+    /// error says where (exit 5).
     pub(crate) fn store_or_rescue(
         &self,
         secret: &SecretString,
         token_id: &str,
         rescue_to: &[Recipient],
     ) -> Result<WriteOutcome, Error> {
+        let room = self.rescue_room.borrow_mut().take();
         match self.locked.write(secret) {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                drop(room);
+                // Only a roll's secret goes through here: a new secret for an existing id.
+                self.note_written(token_id, true);
+                Ok(outcome)
+            }
             Err(e) => {
                 let (dir, stem) = self.locked.rescue_place();
-                let file = rescue::write(&dir, &stem, secret, rescue_to);
+                let file = rescue::write(&dir, &stem, secret, rescue_to, room);
                 Err(rescue::Rescued {
                     store: self.label(),
                     cause: e.to_string(),

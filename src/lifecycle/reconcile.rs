@@ -350,6 +350,7 @@ fn reroll(
         return Ok(());
     }
     let client = run.session.client(Some(cred))?;
+    run.reserve_rescue(rescue_to)?;
     let secret = run
         .session
         .block_on(client.roll_token(&run.session.owner, token_id))?;

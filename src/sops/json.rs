@@ -67,7 +67,7 @@ fn parse_with(src: &str, ints: bool) -> Result<Document, JsonError> {
         .map(|e| e.key_span.start)
         .collect();
     if let [first, second, ..] = sops_keys[..] {
-        let (first_line, _) = crate::sops::yaml::parse::line_col(src, first);
+        let (first_line, _) = crate::sops::yaml::positions::line_col(src, first);
         p.i = second;
         return Err(p.err(&format!(
             "the top-level object has a second `sops` member (the first is on line {first_line}); a file has one metadata block"
@@ -86,7 +86,7 @@ struct P<'a> {
 
 impl P<'_> {
     fn err(&self, message: &str) -> JsonError {
-        let (line, col) = crate::sops::yaml::parse::line_col(self.src, self.i);
+        let (line, col) = crate::sops::yaml::positions::line_col(self.src, self.i);
         JsonError {
             line,
             col,
@@ -285,7 +285,7 @@ impl P<'_> {
             }
             let key_start = self.i;
             if map.indent.is_none() {
-                map.indent = Some(crate::sops::yaml::parse::column(self.src, key_start));
+                map.indent = Some(crate::sops::yaml::positions::column(self.src, key_start));
             }
             let key = self.string()?;
             let key_span = Span::new(key_start, self.i);
@@ -309,7 +309,7 @@ impl P<'_> {
         map.span = Span::new(start, self.i);
         // A new member goes right after the last one's value.
         map.append_at = match map.items.last() {
-            Some(MapItem::Entry(e)) => crate::sops::yaml::parse::node_end(&e.value),
+            Some(MapItem::Entry(e)) => crate::sops::yaml::positions::node_end(&e.value),
             _ => self.i - 1,
         };
         Ok(Node::Map(map))

@@ -27,6 +27,7 @@ mod route;
 pub(crate) mod selection;
 pub(crate) mod shamir;
 mod splice;
+mod splice_json;
 pub(crate) mod tree;
 pub(crate) mod value;
 pub(crate) mod walk;

@@ -11,7 +11,7 @@ use super::keypath::Step;
 use super::route::{Hop, NodeRef, node_at};
 use super::tree::{Document, Map, MapItem, Node, Seq, SeqItem, Span};
 use super::yaml::emit::{self, YNode, next_indent};
-use super::yaml::parse::column;
+use super::yaml::positions::column;
 
 /// Replace `span` with `text`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,7 +45,7 @@ fn line_start(src: &str, pos: usize) -> usize {
 }
 
 /// The whitespace a line starts with.
-fn line_indent(src: &str, pos: usize) -> &str {
+pub(super) fn line_indent(src: &str, pos: usize) -> &str {
     let start = line_start(src, pos);
     let line = &src[start..];
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
@@ -58,13 +58,6 @@ fn yaml_unit(root: &Map) -> usize {
         Some(Node::Map(m)) => m.indent.filter(|&i| i > 0).unwrap_or(4),
         _ => 4,
     }
-}
-
-/// The indentation unit of a JSON file: the whitespace before the top-level members.
-fn json_unit<'a>(src: &'a str, root: &Map) -> &'a str {
-    root.entries()
-        .next()
-        .map_or("\t", |e| line_indent(src, e.key_span.start))
 }
 
 /// The edit that replaces the value at `route` with the ciphertext `enc`.
@@ -182,8 +175,7 @@ pub(crate) fn insertion(
                     yaml_insertion(src, root, map, at_root, &entry)
                 }
                 Format::Json => {
-                    let keys = json_keys(remaining)?;
-                    json_insertion(src, root, map, at_root, &keys, enc)
+                    super::splice_json::into_map(src, root, map, at_root, remaining, enc)
                 }
             }
         }
@@ -201,31 +193,14 @@ pub(crate) fn insertion(
             };
             yaml_replace_null(src, root, e.key_span, null.span, nested(remaining, enc))
         }
+        (Format::Json, NodeRef::Node(Node::Seq(seq))) => {
+            super::splice_json::into_list(src, root, seq, remaining, enc)
+        }
         (Format::Json, NodeRef::Node(Node::Scalar(null))) => {
-            let keys = json_keys(remaining)?;
-            let outer = line_indent(src, null.span.start);
-            let inner = format!("{outer}{}", json_unit(src, root));
-            Ok(Edit {
-                span: null.span,
-                text: format!(
-                    "{{\n{inner}{}\n{outer}}}",
-                    json_nested(&keys, enc, &inner, json_unit(src, root))
-                ),
-            })
+            super::splice_json::over_null(src, root, null.span, remaining, enc)
         }
         _ => Err("cannot add to a list in this format"),
     }
-}
-
-/// A JSON insertion names keys only (new lists are not written in JSON).
-fn json_keys(remaining: &[Step]) -> Result<Vec<String>, &'static str> {
-    remaining
-        .iter()
-        .map(|s| match s {
-            Step::Key(k) => Ok(k.clone()),
-            Step::Index(_) => Err("a new list cannot be created in a JSON file"),
-        })
-        .collect()
 }
 
 fn with_leading_newline(src: &str, pos: usize, text: String) -> String {
@@ -360,63 +335,6 @@ fn yaml_insertion(
         span: Span::new(pos, pos),
         text: with_leading_newline(src, pos, emit::map_lines(entry, indent, unit)),
     })
-}
-
-fn json_nested(remaining: &[String], enc: &str, indent: &str, unit: &str) -> String {
-    let mut out = quote(&remaining[0]);
-    out.push_str(": ");
-    if remaining.len() == 1 {
-        out.push_str(&quote(enc));
-    } else {
-        let inner = format!("{indent}{unit}");
-        out.push_str("{\n");
-        out.push_str(&inner);
-        out.push_str(&json_nested(&remaining[1..], enc, &inner, unit));
-        out.push('\n');
-        out.push_str(indent);
-        out.push('}');
-    }
-    out
-}
-
-fn json_insertion(
-    src: &str,
-    root: &Map,
-    map: &Map,
-    at_root: bool,
-    remaining: &[String],
-    enc: &str,
-) -> Result<Edit, &'static str> {
-    let unit = json_unit(src, root);
-    match map.entries().next() {
-        None => {
-            let outer = line_indent(src, map.span.start);
-            let inner = format!("{outer}{unit}");
-            Ok(Edit {
-                span: map.span,
-                text: format!(
-                    "{{\n{inner}{}\n{outer}}}",
-                    json_nested(remaining, enc, &inner, unit)
-                ),
-            })
-        }
-        Some(first) => {
-            let indent = line_indent(src, first.key_span.start);
-            let sops = at_root
-                .then(|| root.entries().find(|e| e.key == "sops"))
-                .flatten();
-            Ok(match sops {
-                Some(sops) => Edit {
-                    span: Span::new(sops.key_span.start, sops.key_span.start),
-                    text: format!("{},\n{indent}", json_nested(remaining, enc, indent, unit)),
-                },
-                None => Edit {
-                    span: Span::new(map.append_at, map.append_at),
-                    text: format!(",\n{indent}{}", json_nested(remaining, enc, indent, unit)),
-                },
-            })
-        }
-    }
 }
 
 /// The metadata fields that sort after `unencrypted_suffix` in sops's struct order.
@@ -577,14 +495,5 @@ mod tests {
             },
         ];
         assert!(apply(src, overlapping).is_err());
-    }
-
-    #[test]
-    fn json_nesting_follows_go_indent() {
-        let keys = ["a".to_owned(), "b".to_owned()];
-        assert_eq!(
-            json_nested(&keys, "E", "\t", "\t"),
-            "\"a\": {\n\t\t\"b\": \"E\"\n\t}"
-        );
     }
 }

@@ -29,6 +29,7 @@ mod sops_differential;
 mod sops_divergences;
 mod sops_errors;
 mod sops_gen;
+mod sops_grow;
 mod sops_interop;
 mod sops_later;
 mod sops_pair;

@@ -216,6 +216,123 @@ fn max_age_measures_the_secret_not_the_last_edit() {
     assert_ne!(out["token_id"], created["token_id"]);
 }
 
+/// Item 5: an account-owned secret, pre-2026 (40 characters, 401 on `/user/tokens/verify`) or
+/// `cfat_` (403 there), verified without `--account-id` and without a management credential.
+/// cfsecret asks `GET /accounts` with the token itself: where that lists the token's own
+/// account (2026 reports: cloudflare/mcp PR #133, SamNet-dev/dnstm-setup PR #29) it verifies
+/// there; where it is refused (400/1001, edgefirst-dev/starter #3; the fake's default) it asks
+/// for the id (exit 2, `account_id_needed`) rather than call the token dead.
+#[test]
+fn account_secrets_without_account_id_find_their_account_or_ask_for_it() {
+    if !require("sops") {
+        return;
+    }
+    for (legacy, refused) in [(true, true), (false, true), (true, false), (false, false)] {
+        let what = format!("legacy={legacy} /accounts refused={refused}");
+        let mut cf = Cf::with(Config {
+            strict: fake_cloudflare::Strict {
+                legacy_account_secrets: legacy,
+                account_token_on_user_verify_403: !legacy,
+                accounts_refuse_account_tokens: refused,
+                ..Default::default()
+            },
+            ..Config::default()
+        });
+        let account = cf.fake.account_id();
+        let token = cf.fake.mint(
+            TokenSpec::account("acct", &account)
+                .permission("Account Settings Read", Resource::Account(account.clone())),
+        );
+        assert_eq!(
+            token.secret.len() == 40,
+            legacy,
+            "the secret shape under test"
+        );
+        cf.t.cfsecret(["set", "--file", STORE, "--key", KEY])
+            .stdin(token.secret.clone())
+            .run()
+            .success();
+        cf.t.unset("CLOUDFLARE_API_TOKEN");
+        let out = cf.run(["verify", "--json", "--file", STORE, "--key", KEY]);
+        if refused {
+            let json = failed(&out, 2, "account_id_needed");
+            assert!(
+                json["hint"].as_str().unwrap().contains("--account-id"),
+                "{what}: {json}"
+            );
+        } else {
+            let json = out.success().json();
+            assert_eq!(json["token_id"], token.id.as_str(), "{what}: {json}");
+        }
+        let out = cf
+            .run([
+                "verify",
+                "--json",
+                "--account-id",
+                &account,
+                "--file",
+                STORE,
+                "--key",
+                KEY,
+            ])
+            .success()
+            .json();
+        assert_eq!(out["token_id"], token.id.as_str(), "{what}: {out}");
+    }
+}
+
+/// Item 8: a roll keeps the token's id and `issued_on` (the fake models the API: see its
+/// `State::roll`), so a secret rolled today looks as old as the token; cfsecret's own record
+/// of the roll makes `rotate --max-age` leave it alone, while the same old token without the
+/// roll is rotated.
+#[test]
+fn max_age_counts_from_the_last_roll() {
+    if !require("sops") {
+        return;
+    }
+    for rolled in [true, false] {
+        let cf = Cf::new();
+        let created = cf.create();
+        let id = created["token_id"].as_str().unwrap();
+        cf.fake.backdate(id, 10 * 86400);
+        if rolled {
+            let out = cf
+                .run(["roll", "--json", "--file", STORE, "--key", KEY])
+                .success()
+                .json();
+            assert_eq!(out["token_id"], id, "a roll keeps the id: {out}");
+            // The record next to the journal: private, token ids and times only (the world's
+            // leak check covers every file).
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let record = cf.t.path("secrets/.cell-v0.yml.cfsecret.written");
+                let mode = std::fs::metadata(&record).unwrap().permissions().mode();
+                assert_eq!(mode & 0o777, 0o600);
+                assert!(std::fs::read_to_string(&record).unwrap().contains(id));
+            }
+        }
+        let out = cf
+            .run([
+                "rotate",
+                "--json",
+                "--max-age",
+                "7d",
+                "--file",
+                STORE,
+                "--key",
+                KEY,
+            ])
+            .success()
+            .json();
+        assert_eq!(
+            out["changed"], !rolled,
+            "rolled={rolled}: a secret rolled today is not due, a 10-day-old one is: {out}"
+        );
+        assert_eq!(out["token_id"] == id, rolled, "{out}");
+    }
+}
+
 /// Item 9: API calls and TCP connections per command, against the fake. The numbers are the
 /// ones in the README ("Calls per command"); `CFSECRET_PRINT_COUNTS=1` prints them.
 #[test]

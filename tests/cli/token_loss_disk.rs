@@ -221,3 +221,53 @@ fn a_file_that_would_not_read_back_is_refused_before_the_roll() {
     assert_eq!(cf.t.read(STORE), before, "the file is untouched");
     assert!(cf.fake.is_active_secret(&secret), "no roll was sent");
 }
+
+/// Issue 9 polish: the rescue file's disk space is taken before the roll, like the store
+/// write's. A roll whose store write fails on a disk where no new file can be made any more
+/// (`rescue.create` fails everywhere) still rescues the secret into the room taken before
+/// (exit 5, next to the store); without that room it was `secret_lost`. And a disk that cannot
+/// give the room stops the run before the roll.
+#[test]
+fn the_rescue_file_has_its_room_before_the_roll() {
+    if !require("sops") || !require("age") {
+        return;
+    }
+    let cf = Cf::new();
+    cf.create();
+    let out = cf
+        .t
+        .cfsecret(["roll", "--json", "--file", STORE, "--key", KEY])
+        .env(
+            "CFSECRET_FAULTS",
+            "store.rename=enospc@2,rescue.create=enospc@1,rescue.create=enospc@2,rescue.create=enospc@3",
+        )
+        .run();
+    cf.no_leaks(&out);
+    assert_eq!(out.code, 5, "{} {}", out.stdout, out.stderr);
+    let file = out.json()["rescue_file"].as_str().unwrap().to_owned();
+    assert!(file.starts_with("secrets/"), "next to the store: {file}");
+    assert!(cf.fake.is_active_secret(&age_decrypt(&cf, &file)));
+    let rooms = |cf: &Cf| -> Vec<String> {
+        std::fs::read_dir(cf.t.path("secrets"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("cfsecret-rescue-room"))
+            .collect()
+    };
+    assert!(rooms(&cf).is_empty(), "the room is gone: {:?}", rooms(&cf));
+
+    // No room: nothing is rolled.
+    let cf = Cf::new();
+    cf.create();
+    let before = cf.stored();
+    let out =
+        cf.t.cfsecret(["roll", "--json", "--file", STORE, "--key", KEY])
+            .env("CFSECRET_FAULTS", "rescue.reserve=enospc")
+            .run();
+    assert_eq!(out.code, 1, "{} {}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("rescue file"), "{}", out.stdout);
+    assert_eq!(cf.stored(), before, "not rolled: the store is unchanged");
+    assert!(cf.fake.is_active_secret(before.trim()), "not rolled");
+    assert!(rooms(&cf).is_empty());
+}

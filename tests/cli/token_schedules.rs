@@ -5,7 +5,7 @@
 //! and checks: the store decrypts with the real sops and holds a live token; at most one live
 //! token per store key (plus an old one still in its `--keep-old` grace); no orphan; every
 //! rescue file decrypts to a live token; exit codes per the contract; no secret in any output or
-//! in any file but the ciphertext; no stale lock or temp file.
+//! in any file but the ciphertext; no lock still held (or for no store), no temp file.
 //!
 //! A small sample runs by default; `CFSECRET_FULL=1` runs 100 schedules. The seed is printed;
 //! `CFSECRET_SCHEDULE_SEED=N` replays one run of schedules.
@@ -295,6 +295,28 @@ fn check(w: &World, what: &str) -> Result<(), String> {
             let n = e.file_name().to_string_lossy().into_owned();
             if n.ends_with(".tmp") {
                 return Err(format!("{what}: temp file left: {dir}/{n}"));
+            }
+            if n.ends_with(".cfsecret.lock") {
+                // Lock files stay by design (deleting one breaks flock's exclusion); what must
+                // not stay is a holder: every run has ended, so the lock is free, and it belongs
+                // to one of this world's stores.
+                let locked_store = n
+                    .strip_prefix('.')
+                    .and_then(|n| n.strip_suffix(".cfsecret.lock"))
+                    .unwrap_or_default();
+                if !w
+                    .keys
+                    .iter()
+                    .any(|k| k.0.ends_with(&format!("/{locked_store}")))
+                {
+                    return Err(format!(
+                        "{what}: a lock for no store of this world: {dir}/{n}"
+                    ));
+                }
+                let file = std::fs::File::open(e.path()).map_err(|e| format!("{n}: {e}"))?;
+                if let Err(e) = file.try_lock() {
+                    return Err(format!("{what}: {dir}/{n} is still held: {e}"));
+                }
             }
             if n.contains("cfsecret-rescue") {
                 let p = e.path();

@@ -53,13 +53,14 @@ pub(crate) fn list_zones(
 
 /// Every account of the user, for user tokens and the Global API Key [?: the
 /// live API may narrow this to accounts the token has resources in].
-/// Account-owned tokens are refused, as observed live.
+/// Account-owned tokens: see `Strict::accounts_refuse_account_tokens` (refused,
+/// or their own account only).
 pub(crate) fn list_accounts(
     state: &State,
     req: &ApiRequest,
     who: &Principal,
 ) -> Result<Reply, ApiError> {
-    if who.is_account_token() {
+    if who.is_account_token() && state.strict.accounts_refuse_account_tokens {
         return Err(ApiError::invalid(
             "List accounts endpoint does not support account owned tokens.",
         ));
@@ -75,6 +76,8 @@ pub(crate) fn list_accounts(
         .accounts
         .iter()
         .filter(|a| req.query("name").is_none_or(|n| n == a.name))
+        // An account-owned token belongs to one account: it sees no other.
+        .filter(|a| who.owning_account().is_none_or(|own| own == a.id))
         // Strict::accounts_need_permission: only accounts the caller holds something on.
         .filter(|a| {
             !state.strict.accounts_need_permission

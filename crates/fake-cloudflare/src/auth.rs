@@ -31,6 +31,17 @@ impl Principal {
     pub(crate) fn is_account_token(&self) -> bool {
         matches!(self, Principal::Token(t) if matches!(t.owner, Owner::Account(_)))
     }
+
+    /// The account that owns an account-owned token.
+    pub(crate) fn owning_account(&self) -> Option<&str> {
+        match self {
+            Principal::Token(t) => match &t.owner {
+                Owner::Account(a) => Some(a),
+                Owner::User(_) => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 /// The Bearer secret, if an Authorization header was sent at all. The header

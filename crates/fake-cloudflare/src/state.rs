@@ -158,7 +158,12 @@ impl State {
     }
 
     /// New secret; the old one stops working at once (no grace period is
-    /// documented).
+    /// documented). The id stays, and so does `issued_on`: the roll answers with
+    /// the bare new secret only (cloudflare-go `RollAPIToken` returns a string;
+    /// cloudflare-docs `partials/fundamentals/api-roll-token.mdx`: "the access and
+    /// permissions will be the same"), and nothing documents a new `issued_on`.
+    /// `modified_on` moves: a third-party checker switched to it because
+    /// "Cloudflare updates [it] when a token is rolled" (mondoohq/cnspec PR #2467).
     pub(crate) fn roll(&mut self, id: &str, now: i64) -> Option<String> {
         let owner = self.token(id)?.owner.clone();
         let secret = self.new_secret(&owner);

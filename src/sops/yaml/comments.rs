@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use super::parse::{column, find_comments, node_end, node_start};
+use super::append::set_append_positions;
+use super::owner::{after_dash, belongs_inside, same_line};
+use super::positions::{column, find_comments, node_start};
 use crate::sops::tree::{Comment, Document, Map, MapItem, Node, Seq, SeqItem, Span};
 
 /// Finds the comments of `src` outside the `covered` token ranges and attaches them.
@@ -31,107 +33,6 @@ pub(super) fn attach(src: &str, docs: &mut [Document], covered: &[Span], doc_sta
     }
     for doc in docs.iter_mut() {
         set_append_positions(src, &mut doc.root);
-    }
-}
-
-fn same_line(src: &str, a: usize, b: usize) -> bool {
-    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-    !src[lo..hi].contains('\n')
-}
-
-/// The column of a block sequence's dash.
-fn seq_indent(src: &str, seq: &Seq) -> usize {
-    let first = seq.items.iter().find_map(|i| match i {
-        SeqItem::Node(n) => Some(node_start(n)),
-        SeqItem::Comment(_) => None,
-    });
-    let Some(first) = first else {
-        return column(src, seq.span.start);
-    };
-    let bytes = src.as_bytes();
-    let mut i = first;
-    while i > 0 && bytes[i - 1] == b' ' {
-        i -= 1;
-    }
-    if i > 0 && bytes[i - 1] == b'-' {
-        column(src, i - 1)
-    } else {
-        column(src, seq.span.start)
-    }
-}
-
-/// Whether the comment at `pos` follows a list's bare dash: on the dash's line (`- # c`, or
-/// `- #ENC[…]` as sops writes the head comment of a nested list), or on comment lines between a
-/// `-` alone on its line and the item's content. yaml.v3 gives it to the item's own collection,
-/// which starts after it.
-fn after_dash(src: &str, pos: usize, seq: &Seq) -> bool {
-    let dash = seq_indent(src, seq);
-    let is_dash = |line: &str| line.trim() == "-" && line.find('-') == Some(dash);
-    let start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
-    let prefix = &src[start..pos];
-    if !prefix.trim().is_empty() {
-        // The dash must be this list's: a nested list's first item is not the one it heads.
-        return is_dash(prefix);
-    }
-    for line in src[..start].lines().rev() {
-        // The line without its comment (`- # c` is a dash line too).
-        let code = line
-            .char_indices()
-            .find(|&(i, c)| c == '#' && (i == 0 || line[..i].ends_with([' ', '\t'])))
-            .map_or(line, |(i, _)| &line[..i]);
-        if code.trim().is_empty() {
-            continue;
-        }
-        return is_dash(code);
-    }
-    false
-}
-
-/// Whether the comment at `pos` (column `col`) is in the first block of comments right after a
-/// nested block ending at `end`, and no key or item at its own column follows that block:
-/// yaml.v3 then makes it the foot comment of the innermost collection ending there, whatever
-/// its indentation (sops writes such files: observed in the differential test, seed 113; see
-/// fixtures/SET-BEHAVIOUR.md §3.2). Column 0 is always the top level.
-fn trails_nested_block(src: &str, end: usize, pos: usize, col: usize) -> bool {
-    if col == 0 {
-        return false;
-    }
-    let from = next_line(src, end);
-    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
-    if from > line_start {
-        return false;
-    }
-    let same_block = |l: &str| {
-        let t = l.trim_start();
-        t.starts_with('#') && l.len() - t.len() == col
-    };
-    if !src[from..line_start].lines().all(same_block) {
-        return false;
-    }
-    for line in src[pos..].lines().skip(1) {
-        let t = line.trim_start();
-        if t.is_empty() || same_block(line) {
-            continue;
-        }
-        return line.len() - t.len() != col;
-    }
-    true
-}
-
-/// Whether a comment at `pos`/`col` belongs inside `node`, the value just before it.
-fn belongs_inside(src: &str, node: &Node, pos: usize, col: usize) -> bool {
-    let inside = pos < node_end(node);
-    // Only a block collection with content has a last item a foot comment can follow.
-    let trails = || trails_nested_block(src, node_end(node), pos, col);
-    match node {
-        Node::Map(m) => inside || (!m.flow && m.indent.is_some_and(|ind| col >= ind || trails())),
-        Node::Seq(s) => {
-            inside
-                || (!s.flow
-                    && s.items.iter().any(|i| matches!(i, SeqItem::Node(_)))
-                    && (col >= seq_indent(src, s) || trails()))
-        }
-        Node::Scalar(_) => false,
     }
 }
 
@@ -323,71 +224,6 @@ fn place_in_node(src: &str, node: &mut Node, comments: Vec<Comment>) {
     }
 }
 
-/// The end of everything that belongs to a node, trailing comments of nested collections
-/// included.
-fn full_end(node: &Node) -> usize {
-    match node {
-        Node::Scalar(s) => s.span.end,
-        Node::Map(m) => match m.items.last() {
-            _ if m.flow => m.span.end,
-            Some(MapItem::Comment(c)) => c.span.end,
-            Some(MapItem::Entry(e)) => full_end(&e.value).max(e.key_span.end),
-            None => m.span.end,
-        },
-        Node::Seq(s) => match s.items.last() {
-            _ if s.flow => s.span.end,
-            Some(SeqItem::Comment(c)) => c.span.end,
-            Some(SeqItem::Node(n)) => full_end(n),
-            None => s.span.end,
-        },
-    }
-}
-
-/// The start of the line after `pos` (or the end of the text).
-fn next_line(src: &str, pos: usize) -> usize {
-    src[pos..].find('\n').map_or(src.len(), |i| pos + i + 1)
-}
-
-fn set_append_positions(src: &str, map: &mut Map) {
-    for item in &mut map.items {
-        if let MapItem::Entry(e) = item {
-            set_in_node(src, &mut e.value);
-        }
-    }
-    map.append_at = if map.flow {
-        // before the closing brace
-        map.span.end.saturating_sub(1)
-    } else {
-        let end = match map.items.last() {
-            Some(MapItem::Comment(c)) => c.span.end,
-            Some(MapItem::Entry(e)) => full_end(&e.value).max(e.key_span.end),
-            None => map.span.end,
-        };
-        next_line(src, end)
-    };
-}
-
-fn set_in_node(src: &str, node: &mut Node) {
-    match node {
-        Node::Map(m) => set_append_positions(src, m),
-        Node::Seq(s) => {
-            for item in &mut s.items {
-                if let SeqItem::Node(n) = item {
-                    set_in_node(src, n);
-                }
-            }
-            if !s.flow && s.items.iter().any(|i| matches!(i, SeqItem::Node(_))) {
-                s.dash = Some(seq_indent(src, s));
-                let end = full_end(node);
-                if let Node::Seq(s) = node {
-                    s.append_at = next_line(src, end);
-                }
-            }
-        }
-        Node::Scalar(_) => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use crate::sops::tree::{MapItem, Node, SeqItem};
@@ -446,10 +282,9 @@ mod tests {
     /// current one must agree with.
     mod reference {
         use crate::sops::tree::{Comment, Document, Map, MapItem, Node, Seq, SeqItem, Span};
-        use crate::sops::yaml::comments::{
-            after_dash, belongs_inside, same_line, set_append_positions,
-        };
-        use crate::sops::yaml::parse::{column, find_comments, node_start};
+        use crate::sops::yaml::append::set_append_positions;
+        use crate::sops::yaml::owner::{after_dash, belongs_inside, same_line};
+        use crate::sops::yaml::positions::{column, find_comments, node_start};
 
         /// The comment pass as it was: one comment at a time, each with a scan and an insertion.
         pub(super) fn attach(

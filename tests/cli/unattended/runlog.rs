@@ -106,6 +106,15 @@ fn every_lifecycle_run_logs_one_line_with_json_quiet_or_neither() {
 
     // Check mode says so: a log reader must not take a dry run for a rotation.
     w.age_token(31);
+    // The roll made the secret new (`--max-age` counts from cfsecret's record of the roll, as
+    // a roll keeps `issued_on`): move that record back too, as if the roll were 31 days ago.
+    let record = w.t.path("secrets/.cell-v0.yml.cfsecret.written");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    for e in json["entries"].as_array_mut().unwrap() {
+        e["written"] = (e["written"].as_i64().unwrap() - 31 * super::DAY as i64).into();
+    }
+    std::fs::write(&record, json.to_string()).unwrap();
     let out = w.rotate(&["--check", "--json"]).run().success();
     let line = one_line(&out, "rotate", &secrets);
     assert_eq!(

@@ -5,18 +5,12 @@
 //! (it is as explicit as `--auth-file`). Commands that read standard input themselves (`set`)
 //! or hand it to a child (`exec`) refuse it, as do `--auth-file`/`--auth-keyring` next to it.
 
-use std::io::{IsTerminal, Read};
-
 use secrecy::SecretString;
-use zeroize::Zeroizing;
 
 use crate::args::{Cli, Command};
 use crate::cloudflare::ManagementCredential;
 use crate::error::{Error, UsageError};
 use crate::lifecycle::stdin_credential::{provide, source};
-
-/// A token is under 100 bytes; anything near this is not a token.
-const MAX_LEN: u64 = 64 * 1024;
 
 const HINT: &str = "pipe the management token in on one line, e.g. \
     `pass show cloudflare/mgmt | cfsecret --auth-stdin create ...`";
@@ -69,27 +63,9 @@ pub(crate) fn load(cli: &Cli) -> Result<(), Error> {
 
 /// One line from standard input (a terminal gets a prompt that does not echo).
 fn read() -> Result<SecretString, Error> {
-    let raw = if std::io::stdin().is_terminal() {
-        let typed =
-            rpassword::prompt_password("management token (input hidden): ").map_err(|e| {
-                UsageError::new(format!("cannot read the token from the terminal: {e}"))
-            })?;
-        Zeroizing::new(typed.into_bytes())
-    } else {
-        let mut buf = Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .take(MAX_LEN + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| UsageError::new(format!("cannot read standard input: {e}")))?;
-        if buf.len() as u64 > MAX_LEN {
-            return Err(UsageError::new(
-                "standard input is larger than 64 KiB; that is not a management token",
-            )
-            .with_hint(HINT)
-            .into());
-        }
-        buf
-    };
+    let raw =
+        crate::commands::stdin::read_raw("management token (input hidden): ", "a management token")
+            .map_err(|e| e.with_hint(HINT))?;
     let (line, rest) = match raw.iter().position(|&b| b == b'\n') {
         Some(i) => (&raw[..i], &raw[i + 1..]),
         None => (&raw[..], &raw[raw.len()..]),

@@ -11,29 +11,31 @@ use crate::secret;
 /// The most a secret read from stdin may be; a token is under 100 bytes.
 const MAX_LEN: u64 = 64 * 1024;
 
+/// All of standard input, bounded: piped input as is, or, on a terminal, what is typed at
+/// `prompt` without echo. `kind` names what was expected, for the too-large error.
+pub(crate) fn read_raw(prompt: &str, kind: &str) -> Result<Zeroizing<Vec<u8>>, UsageError> {
+    if std::io::stdin().is_terminal() {
+        let typed = rpassword::prompt_password(prompt)
+            .map_err(|e| UsageError::new(format!("cannot read from the terminal: {e}")))?;
+        return Ok(Zeroizing::new(typed.into_bytes()));
+    }
+    let mut buf = Zeroizing::new(Vec::new());
+    std::io::stdin()
+        .take(MAX_LEN + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| UsageError::new(format!("cannot read standard input: {e}")))?;
+    if buf.len() as u64 > MAX_LEN {
+        return Err(UsageError::new(format!(
+            "standard input is larger than 64 KiB; that is not {kind}"
+        )));
+    }
+    Ok(buf)
+}
+
 /// Reads the secret for `what` from stdin: piped input as is (one trailing newline dropped),
 /// or, on a terminal, a prompt that does not echo.
 pub(crate) fn read_secret(what: &str) -> Result<SecretString, Error> {
-    let raw = if std::io::stdin().is_terminal() {
-        let typed = rpassword::prompt_password(format!("secret for {what} (input hidden): "))
-            .map_err(|e| {
-                UsageError::new(format!("cannot read the secret from the terminal: {e}"))
-            })?;
-        Zeroizing::new(typed.into_bytes())
-    } else {
-        let mut buf = Zeroizing::new(Vec::new());
-        std::io::stdin()
-            .take(MAX_LEN + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| UsageError::new(format!("cannot read standard input: {e}")))?;
-        if buf.len() as u64 > MAX_LEN {
-            return Err(UsageError::new(
-                "standard input is larger than 64 KiB; that is not a secret",
-            )
-            .into());
-        }
-        buf
-    };
+    let raw = read_raw(&format!("secret for {what} (input hidden): "), "a secret")?;
     let mut end = raw.len();
     if raw[..end].ends_with(b"\n") {
         end -= 1;

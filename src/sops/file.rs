@@ -415,22 +415,7 @@ impl SopsFile {
                 }));
             }
         }
-        let mac = walk::remac(
-            &self.docs,
-            &self.metadata.selection,
-            self.format.metadata_test(),
-        );
-        let lastmodified = now.format_rfc3339();
-        let mac_enc = cipher::encrypt(&Value::Str(mac.to_string()), &self.key, &lastmodified);
-        edits.extend(splice::metadata_edits(
-            self.format,
-            &self.src,
-            &self.docs,
-            &lastmodified,
-            &mac_enc,
-            !self.metadata.rule_written,
-        ));
-        let text = splice::apply(&self.src, edits).map_err(|why| {
+        let text = self.with_new_mac(edits, now).map_err(|why| {
             self.err(K::CannotEdit {
                 path: kp.clone(),
                 why,
@@ -539,5 +524,32 @@ fn read_metadata(format: Format, doc: &Document) -> Result<Metadata, MetadataErr
             Some(_) => Err(MetadataError::Malformed("sops")),
             None => Err(MetadataError::Missing),
         },
+    }
+}
+
+impl SopsFile {
+    /// The file's text after `edits` (to the already-changed tree), with a new `lastmodified`
+    /// and the MAC of every document: the last step of each change (`set`, `unset`).
+    pub(super) fn with_new_mac(
+        &self,
+        mut edits: Vec<splice::Edit>,
+        now: GoTime,
+    ) -> Result<String, &'static str> {
+        let mac = walk::remac(
+            &self.docs,
+            &self.metadata.selection,
+            self.format.metadata_test(),
+        );
+        let lastmodified = now.format_rfc3339();
+        let mac_enc = cipher::encrypt(&Value::Str(mac.to_string()), &self.key, &lastmodified);
+        edits.extend(splice::metadata_edits(
+            self.format,
+            &self.src,
+            &self.docs,
+            &lastmodified,
+            &mac_enc,
+            !self.metadata.rule_written,
+        ));
+        splice::apply(&self.src, edits)
     }
 }

@@ -12,9 +12,8 @@ use crate::sops::format::Format;
 use crate::sops::gotime::GoTime;
 use crate::sops::keypath::KeyPath;
 use crate::sops::route::{Located, NodeMut, NodeRef, locate, node_at, node_at_mut};
-use crate::sops::splice::{self, Edit};
+use crate::sops::splice::Edit;
 use crate::sops::tree::{Entry, Map, MapItem, Node, Span};
-use crate::sops::{cipher, value::Value, walk};
 
 fn line_start(src: &str, pos: usize) -> usize {
     src[..pos].rfind('\n').map_or(0, |i| i + 1)
@@ -87,7 +86,7 @@ impl SopsFile {
     /// key. Nothing is written here.
     pub(crate) fn unset(mut self, kp: &KeyPath, now: GoTime) -> Result<Option<String>, SopsError> {
         self.check_path(kp)?;
-        let route = match locate(&self.docs[0].root, kp, self.format) {
+        let route = match locate(&self.docs[self.doc].root, kp, self.format) {
             Ok(Located::Found(route)) => route,
             Ok(Located::Missing { .. }) => return Ok(None),
             Err(blocked) => return Err(self.blocked(kp, blocked)),
@@ -102,7 +101,7 @@ impl SopsFile {
         let idx = last.0;
         let nested = !parent_route.is_empty();
         let span = {
-            let parent = match node_at(&self.docs[0].root, parent_route) {
+            let parent = match node_at(&self.docs[self.doc].root, parent_route) {
                 NodeRef::Map(m) | NodeRef::Node(Node::Map(m)) => m,
                 NodeRef::Node(_) => {
                     return Err(self.err(cannot(
@@ -130,30 +129,15 @@ impl SopsFile {
                 .map_err(|why| self.err(cannot(why)))?
         };
         if let NodeMut::Map(m) | NodeMut::Node(Node::Map(m)) =
-            node_at_mut(&mut self.docs[0].root, parent_route)
+            node_at_mut(&mut self.docs[self.doc].root, parent_route)
         {
             m.items.remove(idx);
         }
-        let mac = walk::remac(
-            &self.docs,
-            &self.metadata.selection,
-            self.format.metadata_test(),
-        );
-        let lastmodified = now.format_rfc3339();
-        let mac_enc = cipher::encrypt(&Value::Str(mac.to_string()), &self.key, &lastmodified);
-        let mut edits = vec![Edit {
+        let edits = vec![Edit {
             span,
             text: String::new(),
         }];
-        edits.extend(splice::metadata_edits(
-            self.format,
-            &self.src,
-            &self.docs,
-            &lastmodified,
-            &mac_enc,
-            !self.metadata.rule_written,
-        ));
-        splice::apply(&self.src, edits)
+        self.with_new_mac(edits, now)
             .map(Some)
             .map_err(|why| self.err(cannot(why)))
     }

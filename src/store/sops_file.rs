@@ -535,14 +535,18 @@ impl LockedSops<'_> {
     /// MAC-verified, and must no longer hold the key, before it is renamed into place. With
     /// `dry_run` nothing is written. `false`: the key (or the file) was not there.
     pub(crate) fn remove(&self, dry_run: bool) -> Result<bool, Error> {
-        let Some(file) = self.store.open()? else {
-            return Ok(false);
+        // The key where it really is: in the selected document, under data/stringData.
+        let (file, target) = match self.store.open_target() {
+            Ok(Some(found)) => found,
+            Ok(None) => return Ok(false),
+            Err(e) if self.store.appends(&e) => return Ok(false),
+            Err(e) => return Err(e),
         };
         let key = file.data_key().clone();
-        let Some(text) = file.unset(&self.store.key, GoTime::now_utc())? else {
+        let Some(text) = file.unset(&target.key, GoTime::now_utc())? else {
             return Ok(false);
         };
-        let back = SopsFile::open_with_key(&self.real, text.clone(), &key).map_err(|e| {
+        let mut back = SopsFile::open_with_key(&self.real, text.clone(), &key).map_err(|e| {
             StoreError::io(
                 "write a file it can read back to",
                 &self.real,
@@ -551,7 +555,7 @@ impl LockedSops<'_> {
                 )),
             )
         })?;
-        if back.get(&self.store.key).is_ok() {
+        if !back.select_document(target.doc) || back.get(&target.key).is_ok() {
             return Err(StoreError::io(
                 "remove the key from",
                 &self.real,

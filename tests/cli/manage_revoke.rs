@@ -377,3 +377,58 @@ fn revoke_removes_a_nested_last_key_like_sops_unset() {
         assert_eq!(a.success().stdout, "keep-me");
     }
 }
+
+/// Found when merging issues 14 and 17: `revoke` removed the key from the first document and
+/// ignored `--k8s-secret`/`--document`, so the token was deleted at Cloudflare while its Secret
+/// kept the dead value.
+#[test]
+fn revoke_removes_the_key_from_the_selected_secret_document() {
+    if !require("sops") {
+        return;
+    }
+    let cf = Cf::new();
+    let file = "secrets/k8s.yaml";
+    let store = |ns_name: &'static str, key: &'static str| {
+        ["--file", file, "--k8s-secret", ns_name, "--key", key]
+    };
+    let set = |ns_name: &'static str, key: &'static str, value: &str| {
+        cf.t.cfsecret(["set"].into_iter().chain(store(ns_name, key)))
+            .stdin(format!("{value}\n"))
+            .run()
+            .success();
+    };
+    set("cert-manager/first", "api-token", "first-doc-value");
+    set("cert-manager/first", "other", "first-other");
+    let mut args = vec![
+        "create",
+        "--json",
+        "--name",
+        "rv-k8s",
+        "--preset",
+        "cert-manager-dns01",
+        "--zone",
+        "example.com",
+    ];
+    args.extend(store("cert-manager/second", "api-token"));
+    let id = cf.run(args).success().json()["token_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    set("cert-manager/second", "other", "second-other");
+    let mut args = vec!["revoke", "--json"];
+    args.extend(store("cert-manager/second", "api-token"));
+    let r = cf.run(args).success().json();
+    assert_eq!(
+        (r["token_id"].as_str(), r["key_removed"].as_bool()),
+        (Some(id.as_str()), Some(true)),
+        "{r}"
+    );
+    assert!(cf.fake.token(&id).is_none(), "deleted at Cloudflare");
+    let plain = cf.t.sops(["decrypt", file]).run().success().stdout;
+    let docs: Vec<&str> = plain.split("---\n").collect();
+    assert_eq!(docs.len(), 2, "{plain}");
+    assert!(docs[0].contains("api-token: first-doc-value"), "{plain}");
+    assert!(docs[0].contains("other: first-other"), "{plain}");
+    assert!(!docs[1].contains("api-token"), "{plain}");
+    assert!(docs[1].contains("other: second-other"), "{plain}");
+}

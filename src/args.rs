@@ -40,6 +40,7 @@ Exit codes:
 
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Print exactly one JSON object on stdout (Ansible-style: changed, action, msg, ...).
     #[arg(long, global = true)]
@@ -77,6 +78,7 @@ pub(crate) struct GlobalArgs {
 
 /// Commands run after the store changed (`create`, `roll`, `rotate`, `set`).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "After the store changed")]
 pub(crate) struct ThenArgs {
     /// After the new secret is stored and verified, run CMD with `sh -c` (repeatable; in order,
     /// stopping at the first failure). No secret in its argv or environment: it gets
@@ -94,6 +96,7 @@ pub(crate) struct ThenArgs {
 /// Where a secret is kept: a key of a SOPS file, or an OS keyring entry.
 #[derive(Debug, Args, Clone)]
 #[group(skip)]
+#[command(next_help_heading = "Store")]
 pub(crate) struct StoreArgs {
     /// SOPS file holding the secret (.yaml/.yml, .json or .env); created if missing.
     #[arg(
@@ -157,6 +160,7 @@ pub(crate) use crate::store::KeyringBackend;
 
 /// How cfsecret authenticates to Cloudflare to create, roll and delete tokens.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Management credential")]
 pub(crate) struct AuthArgs {
     /// SOPS file holding the management token (needs "API Tokens Write").
     #[arg(
@@ -219,12 +223,6 @@ pub(crate) enum Command {
 /// `create`
 #[derive(Debug, Args)]
 pub(crate) struct CreateArgs {
-    #[command(flatten)]
-    pub(crate) store: StoreArgs,
-    #[command(flatten)]
-    pub(crate) then: ThenArgs,
-    #[command(flatten)]
-    pub(crate) auth: AuthArgs,
     /// Token name, as shown in the Cloudflare dashboard (1 to 120 characters).
     #[arg(long, value_parser = token_name)]
     pub(crate) name: String,
@@ -263,6 +261,12 @@ pub(crate) struct CreateArgs {
     /// Mint a new token even if the key already holds an active one.
     #[arg(long)]
     pub(crate) force: bool,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) then: ThenArgs,
+    #[command(flatten)]
+    pub(crate) auth: AuthArgs,
 }
 
 // Permission presets, each defined once in `permissions::presets`.
@@ -271,27 +275,21 @@ pub(crate) use crate::permissions::presets::Preset;
 /// `roll`
 #[derive(Debug, Args)]
 pub(crate) struct RollArgs {
+    /// Who can decrypt a rescue file if the write fails (default: the store's own recipients,
+    /// or SOPS_AGE_RECIPIENTS).
+    #[arg(long, value_name = "RECIPIENT")]
+    pub(crate) rescue_age: Option<String>,
     #[command(flatten)]
     pub(crate) store: StoreArgs,
     #[command(flatten)]
     pub(crate) then: ThenArgs,
     #[command(flatten)]
     pub(crate) auth: AuthArgs,
-    /// Who can decrypt a rescue file if the write fails (default: the store's own recipients,
-    /// or SOPS_AGE_RECIPIENTS).
-    #[arg(long, value_name = "RECIPIENT")]
-    pub(crate) rescue_age: Option<String>,
 }
 
 /// `rotate`
 #[derive(Debug, Args)]
 pub(crate) struct RotateArgs {
-    #[command(flatten)]
-    pub(crate) store: StoreArgs,
-    #[command(flatten)]
-    pub(crate) then: ThenArgs,
-    #[command(flatten)]
-    pub(crate) auth: AuthArgs,
     /// Do nothing while the stored token is younger than this (e.g. 30d).
     #[arg(long, value_name = "DUR")]
     pub(crate) max_age: Option<String>,
@@ -304,19 +302,25 @@ pub(crate) struct RotateArgs {
     /// Who can decrypt a rescue file if the write fails.
     #[arg(long, value_name = "RECIPIENT")]
     pub(crate) rescue_age: Option<String>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    #[command(flatten)]
+    pub(crate) then: ThenArgs,
+    #[command(flatten)]
+    pub(crate) auth: AuthArgs,
 }
 
 /// `verify`
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
-    #[command(flatten)]
-    pub(crate) store: StoreArgs,
     /// Account of an account-owned token.
     #[arg(long, value_name = "ID")]
     pub(crate) account_id: Option<String>,
     /// Also require that the token's policies grant this permission (repeatable).
     #[arg(long = "require", value_name = "PERM")]
     pub(crate) require: Vec<String>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
     #[command(flatten)]
     pub(crate) auth: VerifyAuthArgs,
     #[command(flatten)]
@@ -325,6 +329,7 @@ pub(crate) struct VerifyArgs {
 
 /// Optional management credential for `verify --require` (reading policies needs it).
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Management credential")]
 pub(crate) struct VerifyAuthArgs {
     /// SOPS file holding a management token (to read policies for --require).
     #[arg(long, value_name = "PATH", requires = "auth_key")]
@@ -349,27 +354,27 @@ pub(crate) struct SetArgs {
 /// `exec`
 #[derive(Debug, Args)]
 pub(crate) struct ExecArgs {
-    #[command(flatten)]
-    pub(crate) store: StoreArgs,
     /// The environment variable the secret is put in.
     #[arg(long, value_name = "NAME", default_value = "CLOUDFLARE_API_TOKEN")]
     pub(crate) env: String,
     /// The command and its arguments.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub(crate) command: Vec<std::ffi::OsString>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 /// `permissions`
 #[derive(Debug, Args)]
 pub(crate) struct PermissionsArgs {
-    #[command(flatten)]
-    pub(crate) auth: AuthArgs,
     /// Only groups of this scope.
     #[arg(long, value_enum)]
     pub(crate) scope: Option<Scope>,
     /// Only groups whose name contains this text (case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub(crate) filter: Option<String>,
+    #[command(flatten)]
+    pub(crate) auth: AuthArgs,
 }
 
 /// Permission-group scopes.

@@ -10,6 +10,7 @@ use super::args::{AuthArgs, KeyringBackend, Preset, StoreArgs};
 
 /// `verify --probe`, `--expect`, `--preset`, `--warn-remaining`, `--min-remaining`.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Checks")]
 pub(crate) struct VerifyManageArgs {
     /// Call one read-only endpoint per permission family with the stored token, and report
     /// `N/M checks passed` (exit 3 if an expected check fails). Never changes anything.
@@ -60,8 +61,6 @@ pub(crate) struct ListArgs {
 /// `revoke`
 #[derive(Debug, Args)]
 pub(crate) struct RevokeArgs {
-    #[command(flatten)]
-    pub store: StoreArgs,
     /// Revoke this token id instead of a stored one (incidents): needs the management
     /// credential and touches no store.
     #[arg(long, value_name = "ID", conflicts_with_all = ["file", "keyring"])]
@@ -69,6 +68,8 @@ pub(crate) struct RevokeArgs {
     /// Leave the key in the store (only delete the token at Cloudflare).
     #[arg(long, conflicts_with = "token_id")]
     pub keep_key: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
     #[command(flatten)]
     pub auth: AuthArgs,
 }

@@ -7,6 +7,8 @@ scripts/install-test-tools.sh
 export PATH="$PATH:$(python3 -m site --user-base 2>/dev/null)/bin"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The layers run one way: no import circle between src/ folders.
+scripts/import-graph
 # The keyring tests need a Secret Service and a session keyring of their own: with-keyring starts
 # a private D-Bus session with an unlocked GNOME Keyring (or says why it cannot, and runs plainly).
 scripts/with-keyring cargo test --workspace --locked
